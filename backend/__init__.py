@@ -1,0 +1,1 @@
+"""The MIDI Software Center log viewer: commands, bridge, dev server and window."""
