@@ -10,11 +10,26 @@ of samples. ``count``, ``total_ms``, ``min_ms`` and ``max_ms`` are exact.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
 import threading
+import time
+from collections.abc import Callable, Coroutine
 from datetime import timedelta
+from typing import Any, ParamSpec, Self, TypeVar, overload
 
 from pydantic import BaseModel, Field
+
+from shared._diag import complain
+from shared._events import LogCategory
+from shared._setup import get_logger
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+#: Message of the reserved record that carries a `PerformanceMetrics` (docs/PROTOCOL.md).
+SNAPSHOT_MESSAGE = "metrics snapshot"
 
 #: Documented bound on |estimate - exact| / exact for p50/p95/p99.
 PERCENTILE_RELATIVE_ERROR = 0.01
@@ -197,8 +212,15 @@ def set_gauge(name: str, value: float) -> None:
     Args:
         name: Gauge name.
         value: Current value.
+
+    Raises:
+        ValueError: ``value`` is NaN or infinite (JSON has no such number, so the snapshot
+            could not be read back).
     """
-    _REGISTRY.set_gauge(name, float(value))
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"gauge value must be finite, got {value!r}")
+    _REGISTRY.set_gauge(name, value)
 
 
 def get_metrics() -> PerformanceMetrics:
@@ -213,3 +235,151 @@ def get_metrics() -> PerformanceMetrics:
 def reset_metrics() -> None:
     """Forget every counter, timing and gauge."""
     _REGISTRY.reset()
+
+
+class Timer:
+    """Record how long a block, or each call of a function, takes under the timing ``name``.
+
+    ``with Timer("x"):`` / ``async with Timer("x"):`` time a block; ``@Timer("x")`` times every
+    call of a sync or async function; ``Timer.start("x")`` ... ``.stop()`` times anything else.
+    A sample is recorded also when the block raises.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        # A stack, so one instance may be entered again inside itself.
+        self._starts: list[float] = []
+
+    @classmethod
+    def start(cls, name: str) -> Timer:
+        """Return a timer that is already running; `stop` records the sample."""
+        timer = cls(name)
+        timer._starts.append(time.perf_counter())
+        return timer
+
+    def stop(self) -> float:
+        """Record the time since the matching start.
+
+        Returns:
+            The recorded duration in milliseconds.
+
+        Raises:
+            RuntimeError: The timer is not running.
+        """
+        if not self._starts:
+            raise RuntimeError(f"timer {self.name!r} is not running")
+        elapsed = time.perf_counter() - self._starts.pop()
+        record_timing(self.name, elapsed)
+        return elapsed * 1000.0
+
+    def __enter__(self) -> Self:
+        self._starts.append(time.perf_counter())
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> Self:
+        return self.__enter__()
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    @overload
+    def __call__(
+        self, fn: Callable[P, Coroutine[Any, Any, R]]
+    ) -> Callable[P, Coroutine[Any, Any, R]]: ...
+    @overload
+    def __call__(self, fn: Callable[P, R]) -> Callable[P, R]: ...
+    def __call__(self, fn: Callable[P, Any]) -> Callable[P, Any]:
+        """Decorate ``fn`` so each call records one sample (a fresh timer per call)."""
+        if inspect.iscoroutinefunction(fn):
+
+            @functools.wraps(fn)
+            async def timed_coroutine(*args: P.args, **kwargs: P.kwargs) -> Any:
+                with Timer(self.name):
+                    return await fn(*args, **kwargs)
+
+            return timed_coroutine
+
+        @functools.wraps(fn)
+        def timed(*args: P.args, **kwargs: P.kwargs) -> Any:
+            with Timer(self.name):
+                return fn(*args, **kwargs)
+
+        return timed
+
+
+def time_operation(name: str) -> Timer:
+    """Time a block (``with``/``async with``) or a function (decorator) under ``name``.
+
+    Args:
+        name: Timing name.
+
+    Returns:
+        A `Timer`.
+    """
+    return Timer(name)
+
+
+def write_metrics_snapshot(logger: Any = None) -> None:
+    """Log the current metrics as the reserved ``metrics snapshot`` record (info, performance).
+
+    Args:
+        logger: A structlog logger; default: the logger of target ``shared.metrics``.
+    """
+    log = logger if logger is not None else get_logger("shared.metrics")
+    metrics = get_metrics().model_dump()
+    log.info(SNAPSHOT_MESSAGE, category=LogCategory.PERFORMANCE.value, metrics=metrics)
+
+
+class MetricsSnapshots:
+    """A daemon thread writing a metrics snapshot every ``interval_s`` seconds until `stop`."""
+
+    def __init__(self, interval_s: float, logger: Any = None) -> None:
+        if not interval_s > 0:
+            raise ValueError(f"interval_s must be > 0, got {interval_s!r}")
+        self._interval = interval_s
+        self._logger = logger
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="msc-metrics-snapshots", daemon=True)
+        self._thread.start()
+
+    @property
+    def running(self) -> bool:
+        """Whether the snapshot thread is still alive."""
+        return self._thread.is_alive()
+
+    def stop(self, timeout: float | None = None) -> None:
+        """Stop the thread and wait for it (idempotent; no further snapshot is written).
+
+        Args:
+            timeout: Seconds to wait for the thread; None waits until it ends.
+        """
+        self._stopped.set()
+        if threading.current_thread() is not self._thread:
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stopped.wait(self._interval):
+            try:
+                write_metrics_snapshot(self._logger)
+            except Exception as exc:  # a background pump must never raise into the host
+                # Not logged: the log is probably what failed (shared._diag's rule).
+                complain(f"metrics snapshot failed: {type(exc).__name__}: {exc}")
+
+
+def start_metrics_snapshots(interval_s: float, logger: Any = None) -> MetricsSnapshots:
+    """Start writing a metrics snapshot into the log every ``interval_s`` seconds.
+
+    Args:
+        interval_s: Seconds between snapshots (> 0); the first comes after one interval.
+        logger: A structlog logger; default: target ``shared.metrics``.
+
+    Returns:
+        The running `MetricsSnapshots`; call ``.stop()`` to end it.
+
+    Raises:
+        ValueError: ``interval_s`` is not positive.
+    """
+    return MetricsSnapshots(interval_s, logger)

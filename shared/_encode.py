@@ -1,0 +1,165 @@
+"""Turning a record into bytes: fixed-width UTC timestamps and JSON that never fails.
+
+orjson handles the usual values natively; `json_default` gives readable stand-ins for the rest
+(bytes → text, sets → sorted lists, anything else → ``repr``). What even that cannot encode (cyclic
+containers, non-string keys, integers beyond 64 bits, lone surrogates) goes through `sanitize`
+on a slow path that only such records pay for.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import PurePath
+from typing import Any
+
+import orjson
+from pydantic import BaseModel
+
+__all__ = ["encode_json", "json_default", "sanitize", "timestamp_at", "timestamp_now"]
+
+_OPTIONS = orjson.OPT_APPEND_NEWLINE
+_CYCLE = "<cycle>"
+
+# (start_ns, end_ns, "YYYY-MM-DDTHH:MM:SS.") of the current second; one tuple, so threads read
+# a consistent triple.
+_second_cache: tuple[int, int, str] = (0, 0, "")
+_time_ns = time.time_ns
+_DIGITS3 = tuple(f"{n:03d}" for n in range(1000))
+
+
+def timestamp_now() -> str:
+    """Return the current UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (fixed width)."""
+    global _second_cache  # noqa: PLW0603 - a per-second cache shared by all threads
+    ns = _time_ns()
+    cached = _second_cache
+    if not cached[0] <= ns < cached[1]:
+        second = ns // 1_000_000_000
+        start = second * 1_000_000_000
+        cached = _second_cache = (start, start + 1_000_000_000, _second_text(second) + ".")
+    # Within the cached second everything is small-int arithmetic and two table lookups,
+    # about half the cost of dividing the nanoseconds and formatting "{:06d}".
+    micros = (ns - cached[0]) // 1000
+    return f"{cached[2]}{_DIGITS3[micros // 1000]}{_DIGITS3[micros % 1000]}Z"
+
+
+def timestamp_at(seconds: float) -> str:
+    """Return ``seconds`` since the epoch as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` in UTC.
+
+    Args:
+        seconds: A Unix time such as `logging.LogRecord.created`.
+
+    Returns:
+        The fixed-width timestamp.
+    """
+    second, fraction = divmod(int(seconds * 1_000_000), 1_000_000)
+    return f"{_second_text(second)}.{fraction:06d}Z"
+
+
+def _second_text(second: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+
+
+def encode_json(record: dict[str, Any]) -> bytes:
+    """Encode a record as one compact JSON line (newline included), whatever its values.
+
+    Args:
+        record: The record; its key order is kept.
+
+    Returns:
+        The line as bytes.
+    """
+    try:
+        return orjson.dumps(record, default=json_default, option=_OPTIONS)
+    except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return orjson.dumps(sanitize(record), default=json_default, option=_OPTIONS)
+
+
+def json_default(value: Any) -> Any:
+    """Return a JSON-encodable stand-in for a value orjson does not handle.
+
+    Args:
+        value: Any object.
+
+    Returns:
+        Text for bytes and paths, a sorted list for sets, the JSON form of pydantic models and
+        ``repr`` for anything else.
+    """
+    if isinstance(value, bytes | bytearray | memoryview):
+        return bytes(value).decode("utf-8", "backslashreplace")
+    if isinstance(value, set | frozenset):
+        return _sorted(value)
+    if isinstance(value, PurePath):
+        return str(value)
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    return safe_repr(value)
+
+
+def safe_repr(value: Any) -> str:
+    """Return ``repr(value)``, or a placeholder naming its type when ``repr`` itself fails.
+
+    Args:
+        value: Any object.
+
+    Returns:
+        Text describing ``value``.
+    """
+    try:
+        return repr(value)
+    except Exception:  # a broken __repr__ must not lose the record
+        return f"<unrepresentable {type(value).__name__}>"
+
+
+def _sorted(items: set[Any] | frozenset[Any]) -> list[Any]:
+    try:
+        return sorted(items)
+    except TypeError:  # mixed types do not compare
+        return sorted(items, key=safe_repr)
+
+
+def sanitize(value: Any, _active: set[int] | None = None) -> Any:
+    """Return a copy of ``value`` that orjson can encode with `json_default`.
+
+    Cycles become ``"<cycle>"``, non-string keys their text, sets sorted lists, and leaves
+    orjson still refuses (huge integers, lone surrogates, broken objects) their ``repr``.
+
+    Args:
+        value: Any value, typically a record.
+
+    Returns:
+        The encodable copy.
+    """
+    active = set() if _active is None else _active
+    if isinstance(value, dict | list | tuple | set | frozenset):
+        if id(value) in active:
+            return _CYCLE
+        active.add(id(value))
+        try:
+            return _sanitize_container(value, active)
+        finally:
+            active.discard(id(value))
+    try:
+        orjson.dumps(value, default=json_default)
+    except TypeError:
+        return safe_repr(value)
+    return value
+
+
+def _sanitize_container(value: Any, active: set[int]) -> Any:
+    if isinstance(value, dict):
+        return {_key(key): sanitize(item, active) for key, item in value.items()}
+    if isinstance(value, set | frozenset):
+        value = _sorted(value)
+    return [sanitize(item, active) for item in value]
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        try:
+            key.encode()
+        except UnicodeEncodeError:  # lone surrogates
+            return safe_repr(key)
+        return key
+    if key is None or isinstance(key, int | float):
+        return str(key)
+    return safe_repr(key)

@@ -1,0 +1,224 @@
+"""Query criteria: the authoritative entry test, and byte tests that let a scan skip parsing.
+
+Every byte test is a *necessary* condition: a line failing it cannot match, so it is never
+parsed. The reasoning each one rests on:
+
+- Search: an entry's searched texts (see `entry_texts`) are decoded JSON strings and integers.
+  Without escapes a decoded string is its raw bytes, so a match on a run of plain ASCII
+  characters of the needle (no quote, backslash, slash or control character: those are the ones
+  JSON may escape) shows up in the raw line, ignoring ASCII case — unless the line has a
+  ``\\u`` escape, or a non-ASCII character that case-folds to one of the run's letters
+  (U+0130 and U+0131 → i, U+212A → k, U+017F → s). Lines holding any of those are
+  candidates too.
+- Level and category: our lines hold ``"level":"error"`` and ``"category":"midi"`` verbatim
+  (`shared._parse` rejects our lines that do not), foreign lines are never skipped by them.
+- Time: our timestamps are fixed-width UTC text at a fixed offset, so they compare as bytes.
+
+Kept free of pydantic so the command line starts fast.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from shared._parse import (
+    CATEGORIES,
+    LEVEL_RANK,
+    LEVELS,
+    OURS_PREFIX,
+    entry_texts,
+    format_timestamp,
+)
+
+#: Non-ASCII characters that case-fold (``str.lower`` or ``re.IGNORECASE``) onto an ASCII letter;
+#: `tests/shared/test_match.py` checks the table against every code point.
+FOLD_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+_UNICODE_ESCAPE = b"\\u"
+_PLAIN = frozenset(chr(code) for code in range(0x20, 0x7F)) - frozenset('"\\/')
+_TS = slice(14, 41)  # the timestamp's bytes in our lines
+
+
+@dataclass(frozen=True, slots=True)
+class Criteria:
+    """Filters of a query; all optional, all combine (see `shared._query.LogQuery`)."""
+
+    level: str | None = None
+    min_level: str | None = None
+    category: str | None = None
+    search: str | None = None
+    regex: bool = False
+    since: datetime | None = None
+    until: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchAnchor:
+    """Every line a search can match holds ``run`` (ignoring ASCII case) or one of ``extras``."""
+
+    run: bytes
+    extras: tuple[bytes, ...]
+
+    def in_line(self, line: bytes) -> bool:
+        """Whether ``line`` may match."""
+        return self.run in line.lower() or any(extra in line for extra in self.extras)
+
+
+class Matcher:
+    """Criteria compiled: `matches` decides, the byte tests only rule lines out."""
+
+    def __init__(self, criteria: Criteria) -> None:
+        """Compile ``criteria``.
+
+        Raises:
+            ValueError: an argument is invalid; the message starts with its name.
+        """
+        self.levels = _levels(criteria.level, criteria.min_level)
+        self.category = _category(criteria.category)
+        self.since = _time_text(criteria.since)
+        self.until = _time_text(criteria.until)
+        self._needle: str | None = None
+        self._regex: re.Pattern[str] | None = None
+        self.search_anchor: SearchAnchor | None = None
+        if criteria.search:
+            self._compile_search(criteria.search, criteria.regex)
+        self.level_tokens = _level_tokens(self.levels)
+        known = self.category not in (None, "unknown")
+        self.category_token = _category_token(self.category) if known else None
+        self._since_b = self.since.encode() if self.since else None
+        self._until_b = self.until.encode() if self.until else None
+        self.impossible = self.levels == frozenset() or bool(
+            self.since and self.until and self.since > self.until
+        )
+
+    def _compile_search(self, search: str, regex: bool) -> None:
+        if regex:
+            try:
+                self._regex = re.compile(search, re.IGNORECASE)
+            except re.error as exc:
+                raise ValueError(f"search: invalid regular expression: {exc}") from None
+            run = _longest(_regex_runs(search))
+        else:
+            self._needle = search.lower()
+            run = _longest(_plain_runs(self._needle))
+        if run:
+            folds = "".join(FOLD_EXTRAS.get(letter, "") for letter in sorted(set(run)))
+            extras = [_UNICODE_ESCAPE, *(char.encode() for char in folds)]
+            self.search_anchor = SearchAnchor(run.encode(), tuple(extras))
+
+    @property
+    def filters_text(self) -> bool:
+        """Whether a search is part of the criteria."""
+        return self._needle is not None or self._regex is not None
+
+    def matches(self, entry: dict[str, Any]) -> bool:
+        """The authoritative test of a parsed entry."""
+        if self.levels is not None and entry["level"] not in self.levels:
+            return False
+        if self.category is not None and entry["category"] != self.category:
+            return False
+        stamp = entry["timestamp"]
+        if (self.since and stamp < self.since) or (self.until and stamp > self.until):
+            return False
+        if self._needle is not None:
+            needle = self._needle
+            return any(needle in text.lower() for text in entry_texts(entry))
+        if self._regex is not None:
+            return any(self._regex.search(text) for text in entry_texts(entry))
+        return True
+
+    def precheck(self, line: bytes) -> bool:
+        """False only for lines that cannot match (see the module docstring)."""
+        if self.search_anchor is not None and not self.search_anchor.in_line(line):
+            return False
+        if not line.startswith(OURS_PREFIX):
+            return True
+        if self.level_tokens is not None and not any(t in line for t in self.level_tokens):
+            return False
+        if self.category_token is not None and self.category_token not in line:
+            return False
+        return self._time_precheck(line)
+
+    def _time_precheck(self, line: bytes) -> bool:
+        if self._since_b is None and self._until_b is None:
+            return True
+        if line[40:43] != b'Z",' or line[33:34] != b".":
+            return True  # not the fixed-width form: leave it to the parsed test
+        stamp = line[_TS]
+        if self._since_b is not None and stamp < self._since_b:
+            return False
+        return self._until_b is None or stamp <= self._until_b
+
+
+def _levels(level: str | None, min_level: str | None) -> frozenset[str] | None:
+    for name, value in (("level", level), ("min_level", min_level)):
+        if value is not None and value not in LEVEL_RANK:
+            raise ValueError(f"{name}: must be one of {', '.join(LEVELS)}, not {value!r}")
+    if level is None and min_level is None:
+        return None
+    allowed = set(LEVELS) if level is None else {level}
+    if min_level is not None:
+        allowed = {name for name in allowed if LEVEL_RANK[name] >= LEVEL_RANK[min_level]}
+    return frozenset(allowed)
+
+
+def _category(category: str | None) -> str | None:
+    if category is not None and category not in CATEGORIES:
+        names = ", ".join(sorted(CATEGORIES))
+        raise ValueError(f"category: must be one of {names}, not {category!r}")
+    return category
+
+
+def _level_tokens(levels: frozenset[str] | None) -> tuple[bytes, ...] | None:
+    if levels is None or len(levels) == len(LEVELS):
+        return None
+    return tuple(b'"level":"' + name.encode() + b'"' for name in LEVELS if name in levels)
+
+
+def _category_token(category: str | None) -> bytes | None:
+    return None if category is None else b'"category":"' + category.encode() + b'"'
+
+
+def _time_text(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)  # naive bounds are taken as UTC, like naive records
+    return format_timestamp(moment)
+
+
+def _plain_runs(text: str) -> list[str]:
+    runs, current = [], []
+    for char in text:
+        if char in _PLAIN:
+            current.append(char)
+        elif current:
+            runs.append("".join(current))
+            current = []
+    runs.append("".join(current))
+    return runs
+
+
+def _regex_runs(pattern: str) -> list[str]:
+    """Runs of literal characters every match of ``pattern`` contains (top level only)."""
+    parser: Any = importlib.import_module("re._parser")  # private, hence untyped: Any
+    try:
+        parsed = parser.parse(pattern, re.IGNORECASE)
+    except re.error:
+        return []
+    runs, current = [], []
+    for op, arg in parsed.data:
+        if str(op) == "LITERAL" and chr(arg) in _PLAIN:
+            current.append(chr(arg).lower())
+        elif current:
+            runs.append("".join(current))
+            current = []
+    runs.append("".join(current))
+    return runs
+
+
+def _longest(runs: list[str]) -> str:
+    return max(runs, key=len, default="")

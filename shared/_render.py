@@ -1,0 +1,250 @@
+"""The one final processor: build the record in PROTOCOL order and hand it to the destinations.
+
+Event-dict contract (what callers and the context helpers put in, where it ends up):
+
+- ``event`` → ``message`` (text); ``category`` (str or `LogCategory`, default ``unknown``; an
+  unknown name becomes ``unknown`` and is kept as ``fields.category``) → ``category``;
+- ``target``: a bound ``target`` value, else the wrapped logger's name (`get_logger`'s name);
+- ``span`` (``{name, id, parent_id}`` or `SpanInfo`, bound in contextvars) → ``span``;
+- the method name → ``level`` (``warning`` → ``warn``; ``critical``/``exception`` → ``error``);
+- ``exc_info`` (True, an exception or a ``sys.exc_info()`` tuple) or an exception object under
+  ``exception`` → ``fields.exception`` (formatted traceback); ``stack_info`` → ``fields.stack``;
+- everything else → ``fields``. ``pid`` is added, and with ``include_location`` ``source``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import traceback
+from typing import Any
+
+import orjson
+
+from shared._console import ConsoleSink, format_line
+from shared._encode import encode_json, json_default, safe_repr, timestamp_now
+from shared._events import LEVELS, LogCategory, SpanInfo
+from shared._filter import TargetLevels
+from shared._logger import Target
+from shared._sink import FileSink
+from shared._source import caller_source, outside_frame
+
+__all__ = ["METHOD_RANK", "Renderer", "build_record"]
+
+METHOD_RANK = {
+    "trace": 0,
+    "debug": 1,
+    "info": 2,
+    "msg": 2,
+    "warning": 3,
+    "warn": 3,
+    "error": 4,
+    "exception": 4,
+    "critical": 4,
+    "fatal": 4,
+}
+_method_rank = METHOD_RANK.get
+_getframe = sys._getframe
+_dumps = orjson.dumps
+_APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
+_CATEGORIES = {category.value: category.value for category in LogCategory}
+_WARN = METHOD_RANK["warn"]
+_NOTHING: tuple[tuple[()], dict[str, Any]] = ((), {})
+
+_pid = os.getpid()
+
+
+def _refresh_pid() -> None:
+    global _pid  # noqa: PLW0603 - cached because os.getpid() per record is measurable
+    _pid = os.getpid()
+
+
+os.register_at_fork(after_in_child=_refresh_pid)
+
+
+def build_record(
+    rank: int, target: str, fields: dict[str, Any], timestamp: str, source: str | None
+) -> dict[str, Any]:
+    """Build the record, keys in PROTOCOL order, taking the reserved keys out of ``fields``.
+
+    Args:
+        rank: Index into `LEVELS`.
+        target: The logger name.
+        fields: The event dict (``target`` already removed); modified in place.
+        timestamp: The fixed-width UTC timestamp.
+        source: ``file.py:line`` or None to leave it out.
+
+    Returns:
+        The record.
+    """
+    message = fields.pop("event", "")
+    if type(message) is not str:
+        message = "" if message is None else _text(message)
+    category = fields.pop("category", "unknown")
+    known = _CATEGORIES.get(category) if isinstance(category, str) else None
+    if known is None:
+        known = "unknown"
+        if category is not None:
+            fields["category"] = category
+    span = fields.pop("span", None)
+    if span is not None:
+        span = _span(span, fields)
+    if "exc_info" in fields or "exception" in fields or "stack_info" in fields:
+        _expand_exception(fields)
+    record = {
+        "timestamp": timestamp,
+        "level": LEVELS[rank],
+        "category": known,
+        "message": message,
+        "target": target,
+        "fields": fields,
+        "span": span,
+        "pid": _pid,
+    }
+    if source is not None:
+        record["source"] = source
+    return record
+
+
+def _text(value: Any) -> str:
+    try:
+        return str(value)
+    except Exception:  # a broken __str__ must not lose the record
+        return safe_repr(value)
+
+
+def _span(span: Any, fields: dict[str, Any]) -> dict[str, Any] | None:
+    if isinstance(span, SpanInfo):
+        return {"name": span.name, "id": span.id, "parent_id": span.parent_id}
+    if isinstance(span, dict) and isinstance(span.get("name"), str) and "id" in span:
+        parent = span.get("parent_id")
+        parent_id = None if parent is None else str(parent)
+        return {"name": span["name"], "id": str(span["id"]), "parent_id": parent_id}
+    fields["span"] = span  # not a span: keep it as data rather than write an invalid record
+    return None
+
+
+def _expand_exception(fields: dict[str, Any]) -> None:
+    exc_info = fields.pop("exc_info", None)
+    text = _format_exc_info(exc_info) if exc_info else None
+    exception = fields.get("exception")
+    if isinstance(exception, BaseException):
+        text = _format_exc_info(exception)
+    if text is not None:
+        fields["exception"] = text
+    if fields.get("stack_info") is True:
+        fields.pop("stack_info")
+        fields["stack"] = "".join(traceback.format_stack(outside_frame())).rstrip("\n")
+
+
+def _format_exc_info(value: Any) -> str | None:
+    if isinstance(value, BaseException):
+        info: Any = (type(value), value, value.__traceback__)
+    elif isinstance(value, tuple) and len(value) == 3:
+        info = value
+    else:
+        info = sys.exc_info()
+    if info[0] is None:
+        return None
+    return "".join(traceback.format_exception(*info)).rstrip("\n")
+
+
+class Renderer:
+    """The final processor: filters per destination, builds the record once, writes it."""
+
+    def __init__(
+        self,
+        levels: TargetLevels,
+        *,
+        file: FileSink | None,
+        console: ConsoleSink,
+        include_location: bool,
+        json_format: bool = True,
+    ) -> None:
+        """Create the renderer of one configuration.
+
+        Args:
+            levels: Console and file thresholds per target.
+            file: The file sink, or None (before `init_logging`: console only).
+            console: The console sink.
+            include_location: Add ``source`` to records.
+            json_format: JSON lines in the file; False writes readable text.
+        """
+        self.levels = levels
+        self._file = file
+        self._console = console
+        self._include_location = include_location
+        self._json = json_format
+        # The levels' own cache, read directly: one dict lookup instead of a method call.
+        self._cached_thresholds = levels.cache.get
+
+    def __call__(self, logger: Any, method_name: str, event_dict: Any) -> Any:
+        """Process one structlog event: write it where its level passes; return nothing to log."""
+        rank = _method_rank(method_name, 2)
+        # get_logger keeps the name on the wrapped Target; a bound "target" overrides it.
+        if "target" in event_dict:
+            target = event_dict.pop("target")
+        elif type(logger) is Target:
+            target = logger.name
+        else:
+            target = getattr(logger, "name", None)
+        if type(target) is not str:
+            target = "" if target is None else _text(target)
+        thresholds = self._cached_thresholds(target)
+        console_min, file_min = thresholds or self.levels.thresholds(target)
+        if rank < file_min and rank < console_min:
+            return _NOTHING
+        # Three frames up is the caller of the logging method (its method → _emit → here; any
+        # structlog wrapper has at least as many). Starting there skips creating frame objects
+        # for our own frames; the walk still skips further library frames (span helpers...).
+        source = None
+        if self._include_location:
+            try:
+                frame = _getframe(3)
+            except ValueError:  # called directly from a shallow stack
+                frame = _getframe(1)
+            source = caller_source(frame)
+        record = build_record(rank, target, event_dict, timestamp_now(), source)
+        if rank >= file_min and self._file is not None:
+            if self._json:
+                try:
+                    data = _dumps(record, default=json_default, option=_APPEND_NEWLINE)
+                except TypeError:  # cycles, non-str keys...: the slow, forgiving path
+                    data = encode_json(record)
+            else:
+                data = _text_line(record)
+            self._file.write(data)
+        if rank >= console_min:
+            self._console.write(record)
+        return _NOTHING
+
+    def write(self, record: dict[str, Any], to_console: bool, to_file: bool) -> None:
+        """Send a built record to the chosen destinations (what `__call__` does inline).
+
+        Args:
+            record: The record.
+            to_console: Show it on the console.
+            to_file: Append it to the log file.
+        """
+        if to_file and self._file is not None:
+            self._file.write(encode_json(record) if self._json else _text_line(record))
+        if to_console:
+            self._console.write(record)
+
+    @property
+    def include_location(self) -> bool:
+        """Whether records carry ``source``."""
+        return self._include_location
+
+    def records_dropped(self, count: int, problem: str) -> None:
+        """Note in the log that ``count`` records could not be written (called by the sink)."""
+        fields = {"category": "system", "event": "log records dropped", "count": count}
+        fields["problem"] = problem
+        record = build_record(_WARN, "shared.logging", fields, timestamp_now(), None)
+        console_min, file_min = self.levels.thresholds("shared.logging")
+        self.write(record, console_min <= _WARN, file_min <= _WARN)
+
+
+def _text_line(record: dict[str, Any]) -> bytes:
+    line = format_line(record, colors=False, full_time=True) + "\n"
+    return line.encode("utf-8", "backslashreplace")

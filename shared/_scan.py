@@ -1,0 +1,192 @@
+"""Chunked reading of one log file and the byte-level search for lines worth parsing.
+
+Files are read in chunks (never whole): backwards from the end for "the last N", forwards for
+exports and the follower. Within a chunk, C-level searches over the whole buffer find the lines
+that may match (see `shared._match`); only those are split out and parsed, so a search with no
+hit costs one pass of a string search per chunk and no Python work per line.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+from shared._match import Matcher
+from shared._parse import OURS_PREFIX
+from shared._search import exact_finder, fold_finder
+
+FIRST_CHUNK = 64 * 1024  # small first read: "the last 100" is usually in the last few KiB
+MAX_CHUNK = 1024 * 1024
+MAX_LINE = 4 * 1024 * 1024  # longer lines are reported as malformed, never loaded
+_FOREIGN_START = re.compile(rb'\n(?!\{"timestamp":")')
+
+
+@dataclass(slots=True)
+class ScanStats:
+    """What a scan met: bytes read and malformed lines (the first few with their place)."""
+
+    scanned_bytes: int = 0
+    malformed: int = 0
+    malformed_at: list[tuple[str, int, str]] = field(default_factory=list)
+    keep: int = 20
+
+    def note_malformed(self, name: str, offset: int, reason: str) -> None:
+        """Count a malformed line of file ``name`` at ``offset``."""
+        self.malformed += 1
+        if len(self.malformed_at) < self.keep:
+            self.malformed_at.append((name, offset, reason))
+
+
+@dataclass(slots=True)
+class Chunk:
+    """``buf[lo:hi]`` holds whole lines (each ending in a newline); ``buf[0]`` is at ``base``.
+
+    A chunk with ``too_long`` set stands for one over-long line at ``base`` and holds no bytes.
+    """
+
+    base: int
+    buf: bytes
+    lo: int
+    hi: int
+    too_long: int = 0
+
+
+def chunks_backward(fd: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
+    """Chunks of ``[0, end)`` from the end backwards; ``end`` must be a line start.
+
+    The first chunk is small and sizes double up to `MAX_CHUNK`, so a query answered by the
+    last few lines reads only a few KiB.
+    """
+    size = FIRST_CHUNK
+    while end > 0:
+        start = max(0, end - size)
+        buf = os.pread(fd, end - start, start)
+        stats.scanned_bytes += len(buf)
+        if len(buf) < end - start:
+            return  # the file was truncated under us: what is left is not this file's past
+        # The chunk ends with the newline of the line at ``end``: look for one before it.
+        lo = buf.find(b"\n", 0, len(buf) - 1) + 1 if start else 0
+        if start and lo == 0:  # no line start in the chunk: one line longer than the chunk
+            line_start = _line_start(fd, start, stats)
+            yield _long_line(fd, line_start, end - line_start, stats)
+            end = line_start
+            continue
+        yield Chunk(start, buf, lo, len(buf))
+        end = start + lo
+        size = min(size * 2, MAX_CHUNK)
+
+
+def chunks_forward(fd: int, start: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
+    """Chunks of ``[start, end)`` in file order; both must be line boundaries."""
+    while start < end:
+        buf = os.pread(fd, min(MAX_CHUNK, end - start), start)
+        stats.scanned_bytes += len(buf)
+        if not buf:
+            return  # truncated under us
+        hi = buf.rfind(b"\n") + 1
+        if hi == 0:
+            line_end = _line_end(fd, start + len(buf), end, stats)
+            yield _long_line(fd, start, line_end - start, stats)
+            start = line_end
+            continue
+        yield Chunk(start, buf, 0, hi)
+        start += hi
+
+
+def _line_start(fd: int, pos: int, stats: ScanStats) -> int:
+    while pos > 0:
+        start = max(0, pos - MAX_CHUNK)
+        block = os.pread(fd, pos - start, start)
+        stats.scanned_bytes += len(block)
+        newline = block.rfind(b"\n")
+        if newline >= 0:
+            return start + newline + 1
+        pos = start
+    return 0
+
+
+def _line_end(fd: int, pos: int, end: int, stats: ScanStats) -> int:
+    while pos < end:
+        block = os.pread(fd, min(MAX_CHUNK, end - pos), pos)
+        stats.scanned_bytes += len(block)
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return pos + newline + 1
+        if not block:
+            break
+        pos += len(block)
+    return end
+
+
+def _long_line(fd: int, start: int, length: int, stats: ScanStats) -> Chunk:
+    if length > MAX_LINE:
+        return Chunk(start, b"", 0, 0, too_long=length)
+    buf = os.pread(fd, length, start)
+    stats.scanned_bytes += len(buf)
+    return Chunk(start, buf, 0, len(buf))
+
+
+def candidate_lines(chunk: Chunk, matcher: Matcher) -> list[tuple[int, bytes]]:
+    """``(file offset, line without newline)`` of the chunk's lines that may match, in order."""
+    buf, lo, hi = chunk.buf, chunk.lo, chunk.hi
+    finders = _anchor_finders(chunk, matcher)
+    if finders is None:
+        lines = buf[lo:hi].split(b"\n")
+        lines.pop()  # the empty piece after the last newline
+        offsets = accumulate((len(line) + 1 for line in lines), initial=chunk.base + lo)
+        return list(zip(offsets, lines, strict=False))
+    starts: set[int] = set()
+    for find in finders:
+        _collect_lines(buf, lo, hi, find, starts)
+    if matcher.search_anchor is None:  # level/category anchors see only our own lines
+        _collect_foreign(buf, lo, hi, starts)
+    result = []
+    for start in sorted(starts):
+        stop = buf.find(b"\n", start, hi)
+        result.append((chunk.base + start, buf[start:stop]))
+    return result
+
+
+Finder = Callable[[int], int]
+
+
+def _anchor_finders(chunk: Chunk, matcher: Matcher) -> list[Finder] | None:
+    """Finders for the one anchor used to pick candidates, or None to take every line."""
+    buf, lo, hi = chunk.buf, chunk.lo, chunk.hi
+    anchor = matcher.search_anchor
+    if anchor is not None:
+        extras = anchor.extras if not buf.isascii() else anchor.extras[:1]
+        return [fold_finder(buf, lo, hi, anchor.run)] + [
+            exact_finder(buf, hi, extra) for extra in extras
+        ]
+    if matcher.level_tokens is not None and (
+        matcher.category_token is None or len(matcher.level_tokens) <= 2
+    ):
+        return [exact_finder(buf, hi, token) for token in matcher.level_tokens]
+    if matcher.category_token is not None:
+        return [exact_finder(buf, hi, matcher.category_token)]
+    if matcher.level_tokens is not None:
+        return [exact_finder(buf, hi, token) for token in matcher.level_tokens]
+    return None
+
+
+def _collect_lines(buf: bytes, lo: int, hi: int, find: Finder, starts: set[int]) -> None:
+    pos = lo
+    while pos < hi:
+        hit = find(pos)
+        if hit < 0 or hit >= hi:
+            return
+        starts.add(buf.rfind(b"\n", lo, hit) + 1 or lo)
+        pos = buf.find(b"\n", hit, hi) + 1  # one hit per line is enough
+        if pos == 0:
+            return
+
+
+def _collect_foreign(buf: bytes, lo: int, hi: int, starts: set[int]) -> None:
+    if not buf.startswith(OURS_PREFIX, lo):
+        starts.add(lo)
+    for match in _FOREIGN_START.finditer(buf, lo, hi - 1):
+        starts.add(match.end())

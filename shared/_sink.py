@@ -1,0 +1,353 @@
+"""The file sink: whole-line appends to ``<app_name>.log`` with size rotation, multi-process safe.
+
+Writing
+    The active file is opened ``O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC`` and every record is one
+    ``os.write`` of the whole line: no user-space buffer, so a record has reached the kernel when
+    the logging call returns and a crash (even ``os._exit``) loses nothing already logged. With
+    ``O_APPEND`` the kernel appends each write at the end of the file, so lines of several
+    processes never overwrite or tear each other.
+
+Size rotation (checked after every write)
+    With ``O_APPEND`` the offset after a write is the file size we just produced, so
+    ``lseek(fd, 0, SEEK_CUR)`` costs one cheap syscall. When it reaches ``max_bytes``:
+
+    1. open ``<app_name>.log.lock`` (``O_RDWR|O_CREAT``) in the log directory and take
+       ``flock(LOCK_EX)`` on it;
+    2. ``stat`` the path ``<app_name>.log``. If it is still the inode our descriptor writes to
+       (``st_ino``/``st_dev`` equal ``fstat`` of our fd) and still at least ``max_bytes``:
+       delete ``<app_name>.log.N`` for N ≥ ``max_files``, rename the others ``.log.N`` →
+       ``.log.N+1`` from the highest N down, then ``.log`` → ``.log.1``. If the path is another
+       inode (another process rotated already) or is missing, nothing is renamed;
+    3. reopen ``<app_name>.log`` (creating it), then close the lock file, which releases the lock.
+
+    A writer whose descriptor still points at a just-rotated file appends its next line there
+    (complete, not lost), finds that file over the limit, takes the lock, sees the path is no
+    longer its inode and only reopens: each rotation happens once, whoever notices first.
+
+Other tools (the reader's ``clear_logs``)
+    Take the same ``flock(LOCK_EX)`` on ``<app_name>.log.lock`` (`rotation_lock`), truncate
+    ``<app_name>.log`` in place (``O_APPEND`` writers continue at the new end; a writer that
+    finds the file below the limit under the lock does not rotate) and delete the
+    ``<app_name>.log.N``. Do not delete or rename the active file: truncate it.
+
+Reliability
+    At most once a second a writer also ``stat``\\ s the path; when the file or the directory was
+    deleted or replaced it recreates them and reopens. Failed writes (``ENOSPC``, ``EFBIG`` under
+    ``RLIMIT_FSIZE``, a vanished directory) never raise: the first failure of an episode is
+    reported as one line on stderr, records are counted as dropped, every later record tries
+    again, and the ``on_resume`` callback learns how many were lost once writing works again.
+    A line cut short by a partial write is terminated by a newline before the next record.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from shared._diag import complain
+
+__all__ = ["FileSink", "open_append", "rotation_lock"]
+
+_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
+_CHECK_INTERVAL_S = 1.0
+_ROTATE_RETRY_S = 1.0
+
+# Bound once: the fast path runs per record.
+_write = os.write
+_lseek = os.lseek
+_SEEK_CUR = os.SEEK_CUR
+_monotonic = time.monotonic
+
+_sinks: weakref.WeakSet[FileSink] = weakref.WeakSet()
+
+
+@contextlib.contextmanager
+def rotation_lock(lock_path: str | os.PathLike[str]) -> Iterator[None]:
+    """Hold the exclusive lock writers take to rotate (``<log_dir>/<app_name>.log.lock``).
+
+    Tools that rename, truncate or delete log files (``clear_logs``) hold it meanwhile.
+
+    Args:
+        lock_path: The lock file; created when missing.
+
+    Raises:
+        OSError: The lock file cannot be opened.
+    """
+    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the flock
+
+
+def open_append(path: str) -> int:
+    """Open ``path`` for whole-line appends, creating it.
+
+    Args:
+        path: The log file.
+
+    Returns:
+        The file descriptor.
+
+    Raises:
+        OSError: The file cannot be opened for writing.
+    """
+    return os.open(path, _OPEN_FLAGS, 0o644)
+
+
+class FileSink:
+    """Appends encoded records to ``<log_dir>/<app_name>.log`` and rotates it by size."""
+
+    def __init__(
+        self,
+        log_dir: Path,
+        app_name: str,
+        max_bytes: int,
+        max_files: int,
+        on_resume: Callable[[int, str], None] | None = None,
+    ) -> None:
+        """Open (creating) the active file.
+
+        Args:
+            log_dir: An existing directory.
+            app_name: Base name of the files.
+            max_bytes: Rotate once the active file reaches this size.
+            max_files: Rotated files to keep.
+            on_resume: Called with ``(dropped_count, problem)`` after a failure episode ends.
+
+        Raises:
+            OSError: The active file cannot be opened.
+        """
+        self.path = log_dir / f"{app_name}.log"
+        self.lock_path = log_dir / f"{app_name}.log.lock"
+        self._dir = os.fspath(log_dir)
+        self._path = os.fspath(self.path)
+        self._max_bytes = max_bytes
+        self._max_files = max_files
+        #: Called with ``(dropped_count, problem)`` after a failure episode ends.
+        self.on_resume = on_resume
+        self._lock = threading.Lock()
+        self._fd = open_append(self._path)
+        self._identity = _identity(os.fstat(self._fd))
+        self._next_check = time.monotonic() + _CHECK_INTERVAL_S
+        self._rotate_after = 0.0
+        self._problems: dict[str, str] = {}
+        self._last_problem = ""
+        self._dropped = 0
+        self._torn = False
+        self._closed = False
+        # False while anything needs the slow path: a problem, a torn line, closed.
+        self._healthy = True
+        _sinks.add(self)
+
+    def write(self, data: bytes) -> None:
+        """Append ``data`` (one or more whole lines) and rotate if the file is now full.
+
+        Never raises: failures are reported once per episode on stderr and counted.
+
+        Args:
+            data: Encoded records, each ending in a newline.
+        """
+        written = 0
+        # Fast path, no lock: healthy and not due for the path check, one write and one lseek.
+        # The descriptor number never changes (reopening dup2()s the new file onto it), so a
+        # concurrent rotation at worst sends this line, whole, to the file just rotated.
+        if self._healthy and _monotonic() < self._next_check:
+            try:
+                written = _write(self._fd, data)
+            except OSError:
+                written = 0  # the slow path tries again and reports
+            if written == len(data):
+                if _lseek(self._fd, 0, _SEEK_CUR) >= self._max_bytes:
+                    with self._lock:
+                        self._try_rotate()
+                return
+        with self._lock:
+            if self._closed:
+                return
+            resumed = self._write_slow(data, written)
+        if resumed is not None and self.on_resume is not None:
+            # Outside the lock: the callback logs, which writes through this sink.
+            self.on_resume(*resumed)
+
+    def _write_slow(self, data: bytes, written: int) -> tuple[int, str] | None:
+        try:
+            if written == 0 and time.monotonic() >= self._next_check:
+                self._verify_path()
+            self._append(data, written)
+        except OSError as exc:
+            self._dropped += 1
+            self._next_check = 0.0  # the file may be gone: look again before the next attempt
+            self._problem("write", f"cannot write {self._path}: {_describe(exc)}")
+            return None
+        self._solved("write")
+        if self._size() >= self._max_bytes:
+            self._try_rotate()
+        if self._problems or not self._dropped:
+            return None
+        dropped, self._dropped = self._dropped, 0
+        return dropped, self._last_problem
+
+    def _append(self, data: bytes, written: int) -> None:
+        # ``written`` bytes of ``data`` are already in the file (a partial write).
+        if written == 0:
+            if self._torn:
+                data = b"\n" + data
+            written = os.write(self._fd, data)
+        view = memoryview(data)
+        while written < len(data):
+            # Partial write (file size limit, disk nearly full): finish the line or leave it
+            # torn; the next record then starts with a newline so only this one is damaged.
+            self._set_torn(True)
+            step = os.write(self._fd, view[written:])
+            if step <= 0:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            written += step
+        self._set_torn(False)
+
+    def _size(self) -> int:
+        try:
+            return os.lseek(self._fd, 0, os.SEEK_CUR)
+        except OSError:
+            return 0
+
+    def _try_rotate(self) -> None:
+        now = time.monotonic()
+        if now < self._rotate_after:
+            return
+        try:
+            self._rotate()
+        except OSError as exc:
+            # Keep writing to the full file; retrying on every record would cost a lock each.
+            self._rotate_after = now + _ROTATE_RETRY_S
+            self._problem("rotate", f"cannot rotate {self._path}: {_describe(exc)}")
+            return
+        self._solved("rotate")
+
+    def _rotate(self) -> None:
+        with rotation_lock(self.lock_path):
+            current = _stat_or_none(self._path)
+            if current is not None and _identity(current) == self._identity:
+                if current.st_size < self._max_bytes:
+                    return  # truncated meanwhile (clear_logs): keep writing here
+                self._shift()
+            self._reopen()
+
+    def _shift(self) -> None:
+        # Highest number first, so no rename overwrites a file that still has to move; one
+        # listdir instead of trying every number up to max_files.
+        for index, name in self._rotated():
+            path = os.path.join(self._dir, name)
+            if index >= self._max_files:
+                _unlink_quietly(path)
+            else:
+                os.rename(path, f"{self._path}.{index + 1}")
+        os.rename(self._path, f"{self._path}.1")
+
+    def _rotated(self) -> list[tuple[int, str]]:
+        prefix = os.path.basename(self._path) + "."
+        found = []
+        for name in os.listdir(self._dir):
+            suffix = name[len(prefix) :] if name.startswith(prefix) else ""
+            if suffix.isdigit() and suffix == str(int(suffix)):
+                found.append((int(suffix), name))
+        return sorted(found, reverse=True)
+
+    def _verify_path(self) -> None:
+        self._next_check = time.monotonic() + _CHECK_INTERVAL_S
+        current = _stat_or_none(self._path)
+        if current is not None and _identity(current) == self._identity:
+            self._solved("reopen")
+            return
+        try:
+            os.makedirs(self._dir, exist_ok=True)
+            self._reopen()
+        except OSError as exc:
+            # Keep the old descriptor: better a deleted file than raising into the host.
+            self._problem("reopen", f"cannot recreate {self._path}: {_describe(exc)}")
+            return
+        self._solved("reopen")
+
+    def _reopen(self) -> None:
+        fd = open_append(self._path)
+        try:
+            # Atomically repoint our descriptor number, so lock-free writers never hold a
+            # closed (and perhaps reused) number.
+            os.dup2(fd, self._fd, inheritable=False)
+        finally:
+            os.close(fd)
+        self._identity = _identity(os.fstat(self._fd))
+        self._set_torn(False)
+
+    def _problem(self, kind: str, message: str) -> None:
+        if not self._problems:
+            complain(f"{message} (records are dropped until it works again)")
+        self._problems[kind] = message
+        self._last_problem = message
+        self._healthy = False
+
+    def _solved(self, kind: str) -> None:
+        if self._problems:
+            self._problems.pop(kind, None)
+            self._update_health()
+
+    def _set_torn(self, torn: bool) -> None:
+        self._torn = torn
+        self._update_health()
+
+    def _update_health(self) -> None:
+        self._healthy = not (self._problems or self._torn or self._closed)
+
+    def close(self) -> None:
+        """Close the file; later writes are ignored.
+
+        Not meant to race with writers of other threads (a writer already past its checks could
+        use the closed descriptor number); `reset_logging` is for tests.
+        """
+        with self._lock:
+            if not self._closed:
+                self._closed = True
+                self._healthy = False
+                os.close(self._fd)
+
+    def _after_fork(self) -> None:
+        # The parent's lock may have been held by another thread at fork time.
+        self._lock = threading.Lock()
+
+
+def _identity(st: os.stat_result) -> tuple[int, int]:
+    return st.st_ino, st.st_dev
+
+
+def _stat_or_none(path: str) -> os.stat_result | None:
+    try:
+        return os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return None
+
+
+def _unlink_quietly(path: str) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        return
+
+
+def _describe(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _reinit_after_fork() -> None:
+    for sink in list(_sinks):
+        sink._after_fork()
+
+
+os.register_at_fork(after_in_child=_reinit_after_fork)

@@ -1,0 +1,84 @@
+"""Where a record comes from: ``file.py:line`` of the first frame outside the library.
+
+Walking frames is the cost of ``include_location``, so both lookups are cached: which files are
+internal (by file name, a string whose hash is cached, not by code object, whose hash is
+recomputed on every lookup) and the text of each call site already seen.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from types import CodeType, FrameType
+
+import structlog
+
+__all__ = ["caller_source", "outside_frame"]
+
+
+def _internal_prefixes() -> tuple[str, ...]:
+    here = os.path.dirname(os.path.abspath(__file__))
+    library = os.path.dirname(os.path.abspath(structlog.__file__))
+    return (here + os.sep, library + os.sep)
+
+
+_INTERNAL = _internal_prefixes()
+_CONTEXTLIB = contextlib.__file__
+# co_filename → "file.py", or None for our own and structlog's files; bounded.
+_places: dict[str, str | None] = {}
+_UNKNOWN = "\0"  # not a file name: marks a miss in _places
+# (id(code), f_lasti) → (code, "file.py:line") of call sites already seen; bounded.
+_sites: dict[tuple[int, int], tuple[CodeType, str]] = {}
+
+
+def _classify(filename: str) -> str | None:
+    internal = filename.startswith(_INTERNAL) or filename == _CONTEXTLIB
+    place = None if internal else os.path.basename(filename)
+    if len(_places) >= 8192:  # exec'd code with made-up names must not grow this forever
+        _places.clear()
+    _places[filename] = place
+    return place
+
+
+def caller_source(frame: FrameType | None) -> str | None:
+    """Return ``file.py:line`` of the first frame from ``frame`` outwards that is not ours.
+
+    Frames of this package, of structlog and of contextlib (span ``with`` blocks) are skipped.
+
+    Args:
+        frame: Where to start, usually the renderer's caller.
+
+    Returns:
+        The location, or None when every frame is internal.
+    """
+    lookup = _places.get
+    while frame is not None:
+        code = frame.f_code
+        filename = code.co_filename
+        place = lookup(filename, _UNKNOWN)
+        if place is _UNKNOWN:
+            place = _classify(filename)
+        if place is not None:
+            # Per call site (code, instruction): f_lineno decodes the line table every time.
+            site = (id(code), frame.f_lasti)
+            known = _sites.get(site)
+            if known is None:
+                if len(_sites) >= 8192:
+                    _sites.clear()
+                # The code object is kept in the value so its id cannot be reused meanwhile.
+                known = _sites[site] = (code, f"{place}:{frame.f_lineno}")
+            return known[1]
+        frame = frame.f_back
+    return None
+
+
+def outside_frame() -> FrameType | None:
+    """Return the innermost frame of the calling program, outside this library and structlog."""
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if (_places[filename] if filename in _places else _classify(filename)) is not None:
+            return frame
+        frame = frame.f_back
+    return None
