@@ -13,14 +13,19 @@ from collections.abc import Sequence
 def build_parser() -> argparse.ArgumentParser:
     """The `msc-logs` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(prog="msc-logs", description=__doc__)
-    parser.set_defaults(func=_no_viewer_yet)
-    parser.add_subparsers(dest="command", metavar="COMMAND")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    # Imported here so `msc-logs query` does not pay for the dev server's imports, and back.
+    # The window imports Qt and pywebview only when it opens.
+    from backend import cli_query, demo, devserver, window  # noqa: PLC0415
+    from backend.desktop import install  # noqa: PLC0415
+
+    window.add_arguments(parser)
+    parser.set_defaults(func=window.run_window)
+    devserver.register(subparsers)
+    cli_query.register(subparsers)
+    demo.register(subparsers)
+    install.register(subparsers)
     return parser
-
-
-def _no_viewer_yet(args: argparse.Namespace) -> int:
-    print("msc-logs: the viewer window is not built yet (see the open issues).", file=sys.stderr)
-    return 2
 
 
 def main(argv: Sequence[str] | None = None) -> int:

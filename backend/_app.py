@@ -1,0 +1,217 @@
+"""What every command receives: the `AppContext`, and the one error type commands raise.
+
+The context is built once at the entry point (the window, the dev server, a test) from argv and
+the environment; commands never read either. It also owns the live-log subscription, so there is
+at most one follower thread per context however many times the page subscribes.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+from pydantic_core import ErrorDetails
+
+from backend._events import Broadcaster, Emitter
+from shared._config import DEFAULT_APP_NAME
+from shared._follow import LogFollower
+from shared._setup import get_logger
+
+__all__ = ["HTTP_STATUS", "AppContext", "CommandError", "ErrorCode", "LogSubscription"]
+
+ErrorCode = Literal["invalid_args", "not_found", "already_exists", "permission_denied", "internal"]
+
+#: The dev server's HTTP status per error code (docs/PROTOCOL.md).
+HTTP_STATUS: dict[ErrorCode, int] = {
+    "invalid_args": 400,
+    "not_found": 404,
+    "already_exists": 409,
+    "permission_denied": 403,
+    "internal": 500,
+}
+
+#: How often the follower looks at the active file for new lines (seconds).
+FOLLOW_POLL_INTERVAL = 0.05
+#: How long `LogSubscription.stop` waits for the follower thread before giving up on it.
+STOP_TIMEOUT = 10.0
+
+
+class CommandError(Exception):
+    """A command failed in a way the page is told about: ``{code, message}``."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code: ErrorCode = code
+        self.message = message
+
+    @property
+    def status(self) -> int:
+        """The HTTP status of this error on the dev server."""
+        return HTTP_STATUS[self.code]
+
+    def to_dict(self) -> dict[str, str]:
+        """The wire shape, ``{"code": ..., "message": ...}``."""
+        return {"code": self.code, "message": self.message}
+
+    def __repr__(self) -> str:
+        return f"CommandError({self.code!r}, {self.message!r})"
+
+    @classmethod
+    def invalid_args(
+        cls, exc: ValidationError, model: type[BaseModel] | None = None
+    ) -> CommandError:
+        """An ``invalid_args`` error naming each bad argument and what was wrong with it.
+
+        Args:
+            exc: The failed validation of the arguments.
+            model: The arguments' model, for the allowed range of a number and the names of the
+                known arguments when unknown ones were given.
+        """
+        errors = exc.errors()
+        fields = model.model_fields if model is not None else {}
+        parts = [_describe(e, fields) for e in errors if e["type"] != "extra_forbidden"]
+        unknown = [_name(e) for e in errors if e["type"] == "extra_forbidden"]
+        if unknown:
+            known = ", ".join(fields) or "none"
+            parts.append(f"unknown argument(s) {', '.join(unknown)}; expected: {known}")
+        return cls("invalid_args", "; ".join(parts) or "invalid arguments")
+
+
+def _name(error: ErrorDetails) -> str:
+    return ".".join(str(part) for part in error["loc"]) or "arguments"
+
+
+def _describe(error: ErrorDetails, fields: dict[str, FieldInfo]) -> str:
+    kind, ctx = error["type"], error.get("ctx", {})
+    if kind == "missing":
+        return f"{_name(error)}: required"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        what = _range(fields.get(_name(error))) or error["msg"]
+    elif kind in ("literal_error", "enum"):
+        what = f"must be one of {ctx.get('expected', '')}"
+    elif kind == "value_error":
+        what = str(ctx.get("error", error["msg"]))
+    else:
+        what = _EXPLAIN.get(kind) or error["msg"][:1].lower() + error["msg"][1:]
+    return f"{_name(error)}: {what}, got {_show(error['input'])}"
+
+
+_EXPLAIN = {
+    "int_type": "must be an integer",
+    "bool_type": "must be true or false",
+    "string_type": "must be a string",
+    "path_type": "must be a path string",
+    "datetime_type": "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+    "datetime_parsing": "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+    "datetime_from_date_parsing": "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
+    "model_type": "must be an object",
+}
+
+
+def _range(info: FieldInfo | None) -> str | None:
+    bounds = {
+        key: getattr(m, key)
+        for m in getattr(info, "metadata", ())
+        for key in ("ge", "le")
+        if hasattr(m, key)
+    }
+    low, high = bounds.get("ge"), bounds.get("le")
+    if low is not None and high is not None:
+        return f"must be between {low} and {high}"
+    if low is not None:
+        return f"must be at least {low}"
+    return f"must be at most {high}" if high is not None else None
+
+
+def _show(value: Any) -> str:
+    """A short, safe rendering of a rejected value (never the whole of a huge input)."""
+    if isinstance(value, dict | list):
+        return "an object" if isinstance(value, dict) else "a list"
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+class LogSubscription:
+    """One follower thread that turns new log lines into ``log-entry`` events."""
+
+    def __init__(self, log_dir: Path, app_name: str, emitter: Emitter) -> None:
+        self._log_dir = log_dir
+        self._app_name = app_name
+        self._emitter = emitter
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def running(self) -> bool:
+        """Whether the follower thread is alive."""
+        thread = self._thread
+        return thread is not None and thread.is_alive()
+
+    def start(self) -> None:
+        """Emit ``log-subscribed`` and start following, unless already following.
+
+        The follower is positioned at the end of the active file *before* ``log-subscribed`` is
+        emitted, so every line written after the page saw that event reaches it.
+        """
+        with self._lock:
+            if self.running:
+                self._emitter.emit("log-subscribed", {"log_dir": str(self._log_dir)})
+                return
+            follower = LogFollower(
+                self._log_dir, self._app_name, poll_interval=FOLLOW_POLL_INTERVAL
+            )
+            self._stop = threading.Event()
+            self._emitter.emit("log-subscribed", {"log_dir": str(self._log_dir)})
+            self._thread = threading.Thread(
+                target=self._pump, args=(follower, self._stop), name="msc-log-follower", daemon=True
+            )
+            self._thread.start()
+
+    def stop(self) -> None:
+        """Stop the follower and wait for its thread to end; does nothing when not running."""
+        with self._lock:
+            thread, self._thread = self._thread, None
+            self._stop.set()
+            if thread is not None:
+                thread.join(STOP_TIMEOUT)
+
+    def _pump(self, follower: LogFollower, stop: threading.Event) -> None:
+        # No logging per batch or entry here: these records would come straight back as events.
+        try:
+            for batch in follower.follow(stop):
+                if batch.cleared:
+                    self._emitter.emit("logs-cleared", {})
+                for entry in batch.entries:
+                    self._emitter.emit("log-entry", entry)
+        except Exception:  # one record, then the stream ends: the page can subscribe again
+            get_logger(__name__).exception("log follower stopped", category="system")
+        finally:
+            follower.close()
+
+
+@dataclass
+class AppContext:
+    """The viewer's configuration and live state, passed to every command.
+
+    Attributes:
+        log_dir: The directory whose logs the viewer shows.
+        app_name: Base name of the log files (``<app_name>.log``).
+        emitter: Where events for the page go (a `Broadcaster` for the dev server).
+    """
+
+    log_dir: Path
+    app_name: str = DEFAULT_APP_NAME
+    emitter: Emitter = field(default_factory=Broadcaster)
+    subscription: LogSubscription = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.subscription = LogSubscription(self.log_dir, self.app_name, self.emitter)
+
+    def close(self) -> None:
+        """Stop background work (the follower thread); call at shutdown."""
+        self.subscription.stop()

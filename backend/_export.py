@@ -1,0 +1,170 @@
+"""`export_logs`' file side: checking the target, the three formats, the atomic write.
+
+Entries stream from the reader into a temporary file beside the target, which then takes the
+target's name in one step (a hard link when the target must not be replaced, so a file created
+meanwhile is never clobbered; `os.replace` otherwise). A failure at any point removes the
+temporary file: an export is either complete or absent.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import IO, Any, Literal
+
+import orjson
+
+from backend._app import CommandError
+
+__all__ = ["CSV_COLUMNS", "RECORD_KEYS", "WRITERS", "ExportFormat", "export_target", "write_export"]
+
+ExportFormat = Literal["jsonl", "csv", "txt"]
+#: Keys of an exported record, in the order the log files use (docs/PROTOCOL.md); the reader's
+#: entry ``id`` is left out, so a ``jsonl`` export is itself a valid log file.
+RECORD_KEYS = ("timestamp", "level", "category", "message", "target", "fields", "span", "pid")
+CSV_COLUMNS = ("timestamp", "level", "category", "target", "message", "fields", "span", "pid")
+_Writer = Callable[[IO[bytes], Iterable[dict[str, Any]]], int]
+
+
+def export_target(output_path: Path, *, overwrite: bool, log_paths: Iterable[Path]) -> Path:
+    """Return the absolute target path after checking it can be written.
+
+    Args:
+        output_path: The requested path (``~`` is expanded, relative paths are taken from the
+            working directory).
+        overwrite: Whether an existing file may be replaced.
+        log_paths: The files of the log set, which must not be overwritten by their own export.
+
+    Raises:
+        CommandError: ``invalid_args`` (a directory, or a log file), ``not_found`` (the directory
+            is missing), ``already_exists`` (a file is there and ``overwrite`` is false).
+    """
+    target = Path(os.path.abspath(output_path.expanduser()))
+    if target.is_dir():
+        raise CommandError("invalid_args", f"output_path: {target} is a directory, not a file")
+    if not target.parent.is_dir():
+        raise CommandError("not_found", f"output_path: directory {target.parent} does not exist")
+    if target in {Path(os.path.abspath(path)) for path in log_paths}:
+        raise CommandError("invalid_args", f"output_path: {target} is one of the log files")
+    if not overwrite and (target.exists() or target.is_symlink()):
+        raise _exists(target)
+    return target
+
+
+def write_export(
+    target: Path, format: ExportFormat, entries: Iterable[dict[str, Any]], *, overwrite: bool
+) -> tuple[int, int]:
+    """Write ``entries`` to ``target`` in ``format``, atomically.
+
+    The file is created private to the user (mode 0600), as logs may hold secrets.
+
+    Returns:
+        ``(entries written, bytes written)``.
+
+    Raises:
+        CommandError: ``already_exists`` when the target appeared meanwhile and ``overwrite``
+            is false.
+        OSError: The file could not be written (nothing is left behind).
+    """
+    writer = WRITERS[format]
+    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            count = writer(out, entries)
+            out.flush()
+            os.fsync(out.fileno())
+            size = out.tell()
+        _publish(temp, target, overwrite)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temp)
+        raise
+    return count, size
+
+
+def _exists(target: Path) -> CommandError:
+    return CommandError(
+        "already_exists", f"output_path: {target} exists; pass overwrite to replace"
+    )
+
+
+def _publish(temp: str, target: Path, overwrite: bool) -> None:
+    if overwrite:
+        os.replace(temp, target)
+        return
+    try:
+        # A hard link fails if the target appeared since the check: never clobber it.
+        os.link(temp, target)
+    except FileExistsError:
+        raise _exists(target) from None
+    except OSError:  # a file system without hard links: fall back to a plain rename
+        os.replace(temp, target)
+        return
+    os.unlink(temp)
+
+
+def _record(entry: dict[str, Any]) -> dict[str, Any]:
+    record = {key: entry.get(key) for key in RECORD_KEYS}
+    if entry.get("source") is not None:
+        record["source"] = entry["source"]
+    return record
+
+
+def _write_jsonl(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    for entry in entries:
+        out.write(orjson.dumps(_record(entry)) + b"\n")
+        count += 1
+    return count
+
+
+def _write_csv(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
+    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
+    writer = csv.writer(text)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    for entry in entries:
+        writer.writerow([_csv_cell(entry.get(column)) for column in CSV_COLUMNS])
+        count += 1
+    text.flush()
+    text.detach()  # leave `out` open for the caller's fsync
+    return count
+
+
+def _csv_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, dict | list):
+        return orjson.dumps(value).decode()
+    return str(value)
+
+
+def _write_txt(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
+    count = 0
+    for entry in entries:
+        out.write(text_line(entry).encode("utf-8", "replace") + b"\n")
+        count += 1
+    return count
+
+
+def text_line(entry: dict[str, Any]) -> str:
+    """One entry as a readable line: time, level and category in aligned columns, then
+    ``target: message`` and the fields as compact JSON.
+    """
+    head = f"{entry.get('timestamp', '')} {str(entry.get('level', '')).upper():<5} "
+    head += f"{'[' + str(entry.get('category', '')) + ']':<13} "
+    target = entry.get("target") or ""
+    # Continuation lines of a multi-line message are indented under the first one.
+    body = str(entry.get("message", "")).replace("\n", "\n" + " " * len(head))
+    line = f"{head}{target + ': ' if target else ''}{body}"
+    fields = entry.get("fields")
+    return f"{line}  {orjson.dumps(fields).decode()}" if fields else line
+
+
+#: The writer of each export format; each returns the number of entries written.
+WRITERS: dict[str, _Writer] = {"jsonl": _write_jsonl, "csv": _write_csv, "txt": _write_txt}

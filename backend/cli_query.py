@@ -1,0 +1,269 @@
+"""`msc-logs query` and `msc-logs tail`: the log from a terminal or a script.
+
+Start-up matters here (a query should answer in well under 150 ms), so this module imports only
+the pydantic-free engine; `tail` pulls in the follower when it starts following.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import os
+import re
+import sys
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+
+from shared._engine import CursorNotFound, InvalidCursor, newest_entries
+from shared._logset import DEFAULT_APP_NAME
+from shared._match import Criteria, Matcher
+from shared._parse import CATEGORIES, LEVELS
+from shared._scan import ScanStats
+
+__all__ = ["main", "register"]
+
+_RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
+_UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # terminal escapes in untrusted text
+_LEVEL_COLORS = {"trace": "2", "debug": "34", "info": "32", "warn": "33", "error": "1;31"}
+_CATEGORY_WIDTH = max(len(name) for name in CATEGORIES)
+
+
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add the ``query`` and ``tail`` subcommands to ``msc-logs``.
+
+    Args:
+        subparsers: The main parser's subparsers.
+    """
+    query = subparsers.add_parser(
+        "query", help="print the last matching log entries", description=_QUERY_HELP
+    )
+    _add_filters(query)
+    query.add_argument("--limit", type=_positive, default=100, help="at most N entries (100)")
+    query.add_argument("--before", metavar="ID", help="only entries older than this entry id")
+    query.set_defaults(func=run_query, cli_parser=query)
+    tail = subparsers.add_parser(
+        "tail", help="print the last entries, then follow the log", description=_TAIL_HELP
+    )
+    _add_filters(tail)
+    tail.add_argument("-n", type=_count, default=10, metavar="N", help="start with N entries (10)")
+    tail.set_defaults(func=run_tail, cli_parser=tail)
+
+
+_QUERY_HELP = "Print the last entries of the log matching every filter given, oldest first."
+_TAIL_HELP = "Print the last entries matching the filters, then new ones as they are written."
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--dir", type=Path, help="log directory (default: the writer's)")
+    parser.add_argument("--app", default=DEFAULT_APP_NAME, help="application name of the files")
+    parser.add_argument("--level", choices=LEVELS, help="exactly this level")
+    parser.add_argument("--min-level", choices=LEVELS, help="this level and above")
+    parser.add_argument("--category", choices=sorted(CATEGORIES))
+    parser.add_argument("--search", help="case-insensitive text in message, target or fields")
+    parser.add_argument("--regex", action="store_true", help="--search is a regular expression")
+    for name in ("since", "until"):
+        parser.add_argument(
+            f"--{name}",
+            type=_moment,
+            metavar="WHEN",
+            help="RFC 3339 time or age (30s, 15m, 2h, 7d)",
+        )
+    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="(auto: on a TTY)"
+    )
+
+
+def _positive(text: str) -> int:
+    value = _count(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {text!r}")
+    return value
+
+
+def _count(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more, not {text!r}")
+    return value
+
+
+def _moment(text: str) -> datetime:
+    relative = _RELATIVE.fullmatch(text.strip())
+    if relative:
+        seconds = float(relative.group(1)) * _UNIT_SECONDS[relative.group(2)]
+        return datetime.now(UTC) - timedelta(seconds=seconds)
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"not an RFC 3339 time or an age like 15m: {text!r}"
+        ) from None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _matcher(args: argparse.Namespace) -> Matcher:
+    criteria = Criteria(
+        level=args.level,
+        min_level=args.min_level,
+        category=args.category,
+        search=args.search,
+        regex=args.regex,
+        since=args.since,
+        until=args.until,
+    )
+    try:
+        return Matcher(criteria)
+    except ValueError as exc:
+        args.cli_parser.error(str(exc).replace("search:", "--search:", 1))  # exits with 2
+        raise  # unreachable: error() exits
+
+
+def _log_dir(args: argparse.Namespace) -> Path:
+    if args.dir is not None:
+        return Path(args.dir)
+    # The writer's default (shared._config.default_log_dir), without importing pydantic.
+    import platformdirs  # noqa: PLC0415 -- only when --dir is not given: ~20 ms of start-up
+
+    return Path(platformdirs.user_data_dir(DEFAULT_APP_NAME, appauthor=False)) / "logs"
+
+
+def run_query(args: argparse.Namespace) -> int:
+    """``msc-logs query``: print the last matching entries; returns the exit code."""
+    matcher = _matcher(args)
+    try:
+        page = newest_entries(_log_dir(args), matcher, args.limit, args.app, args.before)
+    except InvalidCursor as exc:
+        args.cli_parser.error(str(exc).replace("before:", "--before:", 1))
+    except CursorNotFound as exc:
+        print(f"msc-logs query: {exc}".replace("before:", "--before:", 1), file=sys.stderr)
+        return 1
+    printer = _Printer(sys.stdout, args)
+    with _quiet_broken_pipe():
+        printer.write(page.entries)
+        _report_malformed(page.stats)
+    return 0
+
+
+def run_tail(args: argparse.Namespace) -> int:
+    """``msc-logs tail``: print the last N matching entries, then follow until Ctrl-C."""
+    from shared._follow import LogFollower  # noqa: PLC0415 -- pydantic: only when following
+
+    matcher = _matcher(args)
+    log_dir = _log_dir(args)
+    printer = _Printer(sys.stdout, args)
+    # The follower fixes its start first; the history is what lies before that point, so
+    # nothing is printed twice or skipped between the two.
+    with LogFollower(log_dir, args.app) as follower, _quiet_broken_pipe():
+        if args.n:
+            page = newest_entries(log_dir, matcher, args.n, args.app, follower.start_cursor)
+            printer.write(page.entries)
+        try:
+            for batch in follower.follow(threading.Event()):
+                if batch.cleared:
+                    print("msc-logs tail: the log was cleared", file=sys.stderr)
+                printer.write(entry for entry in batch.entries if matcher.matches(entry))
+        except KeyboardInterrupt:
+            return 0
+    return 0
+
+
+class _Printer:
+    """Entries as aligned text (colored on a terminal) or as JSON lines."""
+
+    def __init__(self, stream: IO[str], args: argparse.Namespace) -> None:
+        self._stream = stream
+        self._json = args.json
+        tty = stream.isatty() and "NO_COLOR" not in os.environ
+        self._color = args.color == "always" or (args.color == "auto" and tty)
+
+    def write(self, entries: Iterable[dict[str, Any]]) -> None:
+        """Print ``entries`` and flush."""
+        if self._json:
+            out = self._stream.buffer if hasattr(self._stream, "buffer") else None
+            for entry in entries:
+                data = orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+                if out is not None:
+                    out.write(data)
+                else:
+                    self._stream.write(data.decode())
+        else:
+            self._stream.writelines(self._line(entry) for entry in entries)
+        self._stream.flush()
+
+    def _line(self, entry: dict[str, Any]) -> str:
+        stamp = entry["timestamp"].replace("T", " ").rstrip("Z")
+        level, category = entry["level"], entry["category"]
+        parts = [
+            self._paint(stamp, "2"),
+            self._paint(f"{level.upper():<5}", _LEVEL_COLORS[level]),
+            self._paint(f"{category:<{_CATEGORY_WIDTH}}", "36"),
+            _clean(entry["message"]),
+        ]
+        extra = " ".join(f"{key}={_value(value)}" for key, value in entry["fields"].items())
+        if entry["target"]:
+            extra = f"[{_clean(entry['target'])}] {extra}"
+        if extra.strip():
+            parts.append(self._paint(extra.strip(), "2"))
+        return "  ".join(parts) + "\n"
+
+    def _paint(self, text: str, code: str) -> str:
+        return f"\x1b[{code}m{text}\x1b[0m" if self._color else text
+
+
+def _value(value: object) -> str:
+    if isinstance(value, str) and value and not any(c.isspace() or c == '"' for c in value):
+        return _clean(value)
+    return _clean(orjson.dumps(value).decode())
+
+
+def _clean(text: str) -> str:
+    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", "\\n"))
+
+
+def _report_malformed(stats: ScanStats) -> None:
+    if stats.malformed:
+        name, offset, reason = stats.malformed_at[0]
+        print(
+            f"msc-logs query: skipped {stats.malformed} malformed line(s);"
+            f" first: {name} at byte {offset}: {reason}",
+            file=sys.stderr,
+        )
+
+
+@contextlib.contextmanager
+def _quiet_broken_pipe() -> Iterator[None]:
+    """A closed pipe (``| head``) ends the output quietly instead of with a traceback."""
+    try:
+        yield
+    except BrokenPipeError:
+        # Python flushes stdout again at exit; point it at /dev/null so that cannot fail.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """A stand-alone ``msc-logs`` parser holding just these subcommands (tests, benchmarks)."""
+    parser = argparse.ArgumentParser(prog="msc-logs")
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``query`` or ``tail`` with ``argv``; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

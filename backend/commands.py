@@ -1,0 +1,276 @@
+"""The viewer's commands: plain typed functions, listed once in `REGISTRY` (``generate_handler!``).
+
+Each takes the `AppContext` first and keyword arguments after; `backend._dispatch` validates the
+page's arguments against these signatures, so the type hints *are* the argument schema. Results
+are plain JSON-ready values. Failures the page should understand raise `CommandError`; see
+docs/PROTOCOL.md for names, arguments and results.
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+import re
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import Field, ValidationError
+
+from backend._app import AppContext, CommandError
+from backend._export import ExportFormat, export_target, write_export
+from shared._events import Level, LogCategory
+from shared._files import clear_log_files, log_files
+from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
+from shared._parse import MalformedLineError, parse_line
+from shared._query import LogQuery, iter_logs, query_logs
+from shared._setup import get_logger
+
+__all__ = [
+    "MAX_LIMIT",
+    "REGISTRY",
+    "clear_logs",
+    "export_logs",
+    "get_log_info",
+    "get_performance_metrics",
+    "get_recent_logs",
+    "subscribe_to_logs",
+    "unsubscribe_from_logs",
+]
+
+#: Most entries one `get_recent_logs` call returns: one page must stay cheap to send and render
+#: (page further back with ``before``).
+MAX_LIMIT = 10_000
+Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+#: Newest snapshot records `get_performance_metrics` looks at; a process whose last snapshot is
+#: older than these is long gone.
+METRICS_SCAN_LIMIT = 1000
+#: Bytes `get_log_info` parses (newest first) to count malformed lines; the default rotated set
+#: (6 files of 10 MiB) fits, larger sets get a count over their newest part only.
+MALFORMED_SCAN_BYTES = 64 * 1024 * 1024
+_log = get_logger(__name__)
+
+
+def get_recent_logs(
+    app: AppContext,
+    *,
+    limit: Limit = 100,
+    level: Level | None = None,
+    min_level: Level | None = None,
+    category: LogCategory | None = None,
+    search: str | None = None,
+    regex: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    before: str | None = None,
+) -> list[dict[str, Any]]:
+    """Return the newest ``limit`` matching entries, oldest first (at most `MAX_LIMIT`).
+
+    Raises:
+        CommandError: ``invalid_args`` for a bad regex or cursor, ``not_found`` for a cursor whose
+            file is gone (the reader's `InvalidCursor` / `CursorNotFound`, mapped by the
+            dispatcher).
+    """
+    query = _query(
+        level=level,
+        min_level=min_level,
+        category=category,
+        search=search,
+        regex=regex,
+        since=since,
+        until=until,
+        before=before,
+    )
+    return query_logs(app.log_dir, query, limit=limit, app_name=app.app_name).entries
+
+
+def get_performance_metrics(app: AppContext) -> dict[str, Any]:
+    """Return this process's metrics plus the latest snapshot of every other logging process."""
+    query = LogQuery(category=LogCategory.PERFORMANCE, search=SNAPSHOT_MESSAGE)
+    found = query_logs(app.log_dir, query, limit=METRICS_SCAN_LIMIT, app_name=app.app_name)
+    latest: dict[int, dict[str, Any]] = {}
+    for entry in reversed(found.entries):  # newest first: the first one seen per pid wins
+        pid = entry.get("pid")
+        if not isinstance(pid, int) or pid == os.getpid() or pid in latest:
+            continue
+        snapshot = _snapshot(entry)
+        if snapshot is not None:
+            latest[pid] = {"pid": pid, "timestamp": entry["timestamp"], **snapshot}
+    own = get_metrics().model_dump(mode="json")
+    return {**own, "pid": os.getpid(), "processes": [latest[pid] for pid in sorted(latest)]}
+
+
+def _snapshot(entry: dict[str, Any]) -> dict[str, Any] | None:
+    if entry.get("message") != SNAPSHOT_MESSAGE:
+        return None
+    try:
+        metrics = PerformanceMetrics.model_validate(entry.get("fields", {}).get("metrics"))
+    except ValidationError:  # written by an older or foreign process: show the others
+        return None
+    return metrics.model_dump(mode="json")
+
+
+def clear_logs(app: AppContext) -> dict[str, int]:
+    """Empty the active file and delete the rotated ones, then write one security audit record."""
+    result = clear_log_files(app.log_dir, app.app_name)
+    _log.info(
+        "logs cleared",
+        category=LogCategory.SECURITY.value,
+        user=_user(),
+        pid=os.getpid(),
+        files_removed=result.files_removed,
+        bytes_cleared=result.bytes_cleared,
+    )
+    return {"files_removed": result.files_removed, "bytes_cleared": result.bytes_cleared}
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name and no passwd entry (some containers)
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
+
+
+def export_logs(
+    app: AppContext,
+    *,
+    output_path: Path,
+    format: ExportFormat = "jsonl",
+    level: Level | None = None,
+    min_level: Level | None = None,
+    category: LogCategory | None = None,
+    search: str | None = None,
+    regex: bool = False,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    overwrite: bool = False,
+) -> dict[str, Any]:
+    """Write every matching entry (oldest first) to ``output_path``, atomically.
+
+    The entries stream into a temporary file beside the target, which replaces the target only
+    once complete: a failure leaves no partial export and no temporary file. The file is private
+    to the user (mode 0600), as logs may hold secrets.
+
+    Returns:
+        ``{path, count, bytes}``: the absolute path, entries written, file size.
+
+    Raises:
+        CommandError: ``already_exists`` (target exists, ``overwrite`` false), ``not_found``
+            (missing directory), ``invalid_args`` (target is a directory or a log file).
+    """
+    query = _query(
+        level=level,
+        min_level=min_level,
+        category=category,
+        search=search,
+        regex=regex,
+        since=since,
+        until=until,
+        before=None,
+    )
+    log_paths = [f.path for f in log_files(app.log_dir, app.app_name)]
+    target = export_target(output_path, overwrite=overwrite, log_paths=log_paths)
+    entries = iter_logs(app.log_dir, query, app_name=app.app_name)
+    count, size = write_export(target, format, entries, overwrite=overwrite)
+    return {"path": str(target), "count": count, "bytes": size}
+
+
+def subscribe_to_logs(app: AppContext) -> None:
+    """Start streaming new entries: ``log-subscribed``, then ``log-entry`` per new line.
+
+    Idempotent: one follower per app context; calling again only re-emits ``log-subscribed``.
+    ``logs-cleared`` is emitted when the active file is truncated.
+    """
+    app.subscription.start()
+
+
+def unsubscribe_from_logs(app: AppContext) -> None:
+    """Stop streaming and wait for the follower thread to end."""
+    app.subscription.stop()
+
+
+def get_log_info(app: AppContext) -> dict[str, Any]:
+    """Describe the log set: its files (oldest first), total size and malformed lines.
+
+    ``malformed`` counts lines that are not records in the newest `MALFORMED_SCAN_BYTES` of the
+    set, so it is a lower bound for larger sets; a line still being written is not counted.
+    """
+    files = log_files(app.log_dir, app.app_name)
+    return {
+        "log_dir": str(app.log_dir),
+        "app_name": app.app_name,
+        "files": [f.model_dump(mode="json", exclude={"path"}) for f in files],
+        "total_size": sum(f.size for f in files),
+        "malformed": _count_malformed([f.path for f in reversed(files)], MALFORMED_SCAN_BYTES),
+    }
+
+
+def _count_malformed(paths: list[Path], budget: int) -> int:
+    malformed = 0
+    for path in paths:
+        try:
+            with path.open("rb") as lines:
+                for line in lines:
+                    budget -= len(line)
+                    if budget < 0:
+                        return malformed
+                    malformed += _is_malformed(line)
+        except FileNotFoundError:  # rotated away while we looked
+            continue
+    return malformed
+
+
+def _is_malformed(line: bytes) -> bool:
+    if not line.endswith(b"\n") or not line.strip():
+        return False  # a line still being written, or a blank one
+    try:
+        parse_line(line.rstrip(b"\n"))
+    except MalformedLineError:
+        return True
+    return False
+
+
+def _query(
+    *,
+    level: Level | None,
+    min_level: Level | None,
+    category: LogCategory | None,
+    search: str | None,
+    regex: bool,
+    since: datetime | None,
+    until: datetime | None,
+    before: str | None,
+) -> LogQuery:
+    if regex and search is not None:
+        try:
+            re.compile(search)
+        except re.error as exc:
+            raise CommandError(
+                "invalid_args", f"search: invalid regular expression: {exc}"
+            ) from None
+    try:
+        return LogQuery(
+            level=level,
+            min_level=min_level,
+            category=None if category is None else category.value,
+            search=search,
+            regex=regex,
+            since=since,
+            until=until,
+            before=before,
+        )
+    except ValidationError as exc:
+        raise CommandError.invalid_args(exc) from None
+
+
+#: Every command the page may call, by wire name (Tauri's ``generate_handler!``).
+REGISTRY: dict[str, Callable[..., Any]] = {
+    "get_recent_logs": get_recent_logs,
+    "get_performance_metrics": get_performance_metrics,
+    "clear_logs": clear_logs,
+    "export_logs": export_logs,
+    "subscribe_to_logs": subscribe_to_logs,
+    "unsubscribe_from_logs": unsubscribe_from_logs,
+    "get_log_info": get_log_info,
+}

@@ -1,0 +1,183 @@
+"""What the desktop window exposes on ``window.pywebview.api``.
+
+Every command of `backend.commands.REGISTRY` under its own name, through the same dispatcher as
+the dev server (`backend._dispatch.respond`), answering the envelope the page's transport expects:
+``{ok: value}`` or ``{error: {code, message}}``. pywebview exposes a function under its
+``__name__`` and calls it with the JS arguments spread, so each wrapper takes one optional
+argument object.
+
+Plus the desktop-only commands, which need the window or the host and so live here rather than
+in the shared registry: ``choose_export_path`` (the native save dialog) and ``start_demo``.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import uuid
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+import structlog
+
+from backend._app import AppContext, CommandError
+from backend._dispatch import respond
+from backend.commands import REGISTRY
+from shared._setup import get_logger
+
+__all__ = ["DemoRunner", "Exposed", "command_functions", "desktop_functions"]
+
+Exposed = Callable[..., dict[str, Any]]
+#: Seconds of demo activity the menu item and a bare ``start_demo`` start.
+DEMO_SECONDS = 30
+MAX_DEMO_SECONDS = 3600
+_log = get_logger(__name__)
+
+
+class SaveDialog(Protocol):
+    """Shows the native save dialog; returns the chosen path or None (pywebview's window)."""
+
+    def __call__(self, directory: str, save_filename: str) -> str | None: ...
+
+
+def _envelope(status: int, body: Any) -> dict[str, Any]:
+    return {"ok": body} if status == 200 else {"error": body}
+
+
+def _one_object(name: str, extra: tuple[Any, ...]) -> dict[str, Any] | None:
+    if not extra:
+        return None
+    message = f"{name} takes one argument object, got {1 + len(extra)} arguments"
+    return {"error": CommandError("invalid_args", message).to_dict()}
+
+
+def command_function(app: AppContext, name: str) -> Exposed:
+    """The exposed wrapper of registered command ``name`` (its ``__name__`` is ``name``)."""
+
+    def call(args: Any = None, *extra: Any) -> dict[str, Any]:
+        return _one_object(name, extra) or _envelope(*respond(app, name, args))
+
+    call.__name__ = call.__qualname__ = name
+    call.__doc__ = REGISTRY[name].__doc__
+    return call
+
+
+def command_functions(app: AppContext) -> list[Exposed]:
+    """One exposed wrapper per registered command."""
+    return [command_function(app, name) for name in REGISTRY]
+
+
+def desktop_functions(save_dialog: SaveDialog, demo: DemoRunner) -> list[Exposed]:
+    """The desktop-only commands: ``choose_export_path`` and ``start_demo``."""
+
+    def choose_export_path(args: Any = None, *extra: Any) -> dict[str, Any]:
+        return _one_object("choose_export_path", extra) or _desktop_call(
+            "choose_export_path", lambda: _choose(save_dialog, args)
+        )
+
+    def start_demo(args: Any = None, *extra: Any) -> dict[str, Any]:
+        return _one_object("start_demo", extra) or _desktop_call(
+            "start_demo", lambda: demo.start(_demo_seconds(args))
+        )
+
+    return [choose_export_path, start_demo]
+
+
+def _desktop_call(name: str, run: Callable[[], Any]) -> dict[str, Any]:
+    """Run a desktop-only command the way the dispatcher runs the others."""
+    with structlog.contextvars.bound_contextvars(request_id=f"req-{uuid.uuid4().hex}"):
+        try:
+            result = run()
+        except CommandError as exc:
+            return {"error": exc.to_dict()}
+        except Exception:  # as the dispatcher: traceback to the log, a generic error to the page
+            _log.exception("command failed", category="system", command=name)
+            return {"error": CommandError("internal", "internal error; see the log").to_dict()}
+        _log.debug("command handled", category="system", command=name, outcome="ok")
+        return {"ok": result}
+
+
+def _arguments(args: Any, known: set[str]) -> Mapping[str, Any]:
+    if args is None:
+        return {}
+    if not isinstance(args, Mapping):
+        raise CommandError("invalid_args", "arguments must be an object")
+    unknown = sorted(str(k) for k in args if k not in known)
+    if unknown:
+        expected = ", ".join(sorted(known))
+        raise CommandError(
+            "invalid_args", f"unknown argument(s) {', '.join(unknown)}; expected: {expected}"
+        )
+    return args
+
+
+def _choose(save_dialog: SaveDialog, args: Any) -> dict[str, str] | None:
+    given = _arguments(args, {"suggested_name", "suggestedName"})
+    suggested = given.get("suggested_name", given.get("suggestedName")) or "logs.jsonl"
+    if not isinstance(suggested, str):
+        raise CommandError("invalid_args", f"suggested_name: must be a string, got {suggested!r}")
+    suggestion = Path(os.path.expanduser(suggested))
+    folder = suggestion.parent if suggestion.parent.is_dir() and suggestion.is_absolute() else None
+    directory = str(folder or Path.home())
+    chosen = save_dialog(directory, suggestion.name)
+    _log.info("export path chosen" if chosen else "export dialog cancelled", category="user")
+    return {"path": chosen} if chosen else None
+
+
+def _demo_seconds(args: Any) -> int:
+    given = _arguments(args, {"duration_s", "durationS"})
+    seconds = given.get("duration_s", given.get("durationS", DEMO_SECONDS))
+    if isinstance(seconds, bool) or not isinstance(seconds, int):
+        raise CommandError("invalid_args", f"duration_s: must be an integer, got {seconds!r}")
+    if not 1 <= seconds <= MAX_DEMO_SECONDS:
+        raise CommandError(
+            "invalid_args", f"duration_s: must be between 1 and {MAX_DEMO_SECONDS}, got {seconds}"
+        )
+    return seconds
+
+
+def self_command() -> list[str]:
+    """How to start this program again: the bundle's executable, or ``python -m backend``."""
+    if getattr(sys, "frozen", False):
+        return [sys.executable]
+    return [sys.executable, "-m", "backend"]
+
+
+class DemoRunner:
+    """At most one ``msc-logs demo`` child writing into the viewer's log directory."""
+
+    def __init__(self, log_dir: Path, app_name: str) -> None:
+        self._log_dir = log_dir
+        self._app_name = app_name
+        self._lock = threading.Lock()
+        self._child: subprocess.Popen[bytes] | None = None
+
+    def start(self, seconds: int = DEMO_SECONDS) -> dict[str, Any]:
+        """Start the demo for ``seconds`` unless one runs; returns ``{pid, already_running}``."""
+        with self._lock:
+            if self._child is not None and self._child.poll() is None:
+                return {"pid": self._child.pid, "already_running": True}
+            command = [*self_command(), "demo", "--log-dir", str(self._log_dir)]
+            command += ["--app-name", self._app_name, "--duration", str(seconds)]
+            self._child = subprocess.Popen(
+                command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )  # fmt: skip
+            pid = self._child.pid
+            _log.info("demo activity started", category="user", pid=pid, seconds=seconds)
+            return {"pid": self._child.pid, "already_running": False}
+
+    def stop(self) -> None:
+        """End the demo child if it still runs (the window is closing)."""
+        with self._lock:
+            child, self._child = self._child, None
+        if child is not None and child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(5)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()

@@ -1,0 +1,143 @@
+"""`DesktopApp`: one pywebview window wired to the commands, the event pump and its state.
+
+Lifecycle: `run` creates the window, starts the pump (which waits for the page) and enters the GUI
+loop on the calling (main) thread. Closing the window saves its geometry and asks the pump to stop
+(on the GUI thread, so nothing here may wait for the page); when the loop has returned, `run`
+joins the pump, stops the log follower and any demo child, and logs that the viewer closed.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import webview
+from webview.errors import JavascriptException
+from webview.guilib import GUIType
+from webview.menu import Menu, MenuAction, MenuSeparator
+
+from backend._app import AppContext
+from backend._events import Broadcaster
+from backend.desktop import ICON_PNG
+from backend.desktop._api import DEMO_SECONDS, DemoRunner, command_functions, desktop_functions
+from backend.desktop._pump import EventPump
+from backend.desktop._state import GeometryKeeper, geometry_path, load_geometry
+from shared._setup import get_logger
+
+__all__ = ["CAPABILITIES_SCRIPT", "DesktopApp"]
+
+#: Tells the page what this host offers beyond the commands (the export dialog's "Browse…",
+#: the empty state's "Start demo activity").
+CAPABILITIES_SCRIPT = (
+    "window.__mscCapabilities = Object.assign(window.__mscCapabilities || {}, "
+    "{saveDialog: true, demo: true})"
+)
+TITLE_PREFIX = "MIDI Software Center Logs"
+MIN_SIZE = (480, 320)
+_log = get_logger(__name__)
+
+
+class DesktopApp:
+    """The viewer window on ``log_dir``, serving ``frontend_dir/index.html``."""
+
+    def __init__(self, log_dir: Path, app_name: str, frontend_dir: Path) -> None:
+        self.log_dir = log_dir
+        self.frontend_dir = frontend_dir
+        self.broadcaster = Broadcaster()
+        self.app = AppContext(log_dir=log_dir, app_name=app_name, emitter=self.broadcaster)
+        self.demo = DemoRunner(log_dir, app_name)
+        self.keeper = GeometryKeeper(geometry_path(), load_geometry(geometry_path()))
+        self.window = self._create_window()
+        self.pump = EventPump(self.broadcaster.subscribe(), self._deliver, self._loaded)
+
+    def _create_window(self) -> webview.Window:
+        geometry = self.keeper.geometry
+        window = webview.create_window(
+            f"{TITLE_PREFIX} — {self.log_dir}",
+            url=str(self.frontend_dir / "index.html"),
+            width=geometry.width,
+            height=geometry.height,
+            x=geometry.x,
+            y=geometry.y,
+            min_size=MIN_SIZE,
+            text_select=True,
+            menu=self._menu(),
+        )
+        if window is None:  # only for a WSGI app argument; a URL always makes a window
+            raise RuntimeError("pywebview did not create the window")
+        window.expose(*command_functions(self.app))
+        window.expose(*desktop_functions(self._save_dialog, self.demo))
+        window.events.loaded += self._on_loaded
+        window.events.resized += self.keeper.resized
+        window.events.moved += self.keeper.moved
+        window.events.closing += self._on_closing
+        return window
+
+    def _menu(self) -> list[Menu]:
+        return [
+            Menu(
+                "File",
+                [
+                    MenuAction(f"Start demo activity ({DEMO_SECONDS} s)", self._start_demo),
+                    MenuSeparator(),
+                    MenuAction("Quit", self._quit),
+                ],
+            ),
+            Menu("View", [MenuAction("Reload", self._reload)]),
+        ]
+
+    @property
+    def _loaded(self) -> Any:
+        return self.window.events.loaded
+
+    def run(self, gui: GUIType | None) -> None:
+        """Show the window and block until it is closed; then shut everything down."""
+        _log.info("viewer opened", category="system", log_dir=str(self.log_dir), pid=os.getpid())
+        self.pump.start()
+        try:
+            webview.start(gui=gui, icon=str(ICON_PNG))
+        finally:
+            self.shutdown()
+
+    def shutdown(self) -> None:
+        """Stop the pump, the follower and the demo child (idempotent)."""
+        self.pump.stop()
+        self.broadcaster.close()
+        self.app.close()
+        self.demo.stop()
+        self.keeper.save()
+        _log.info("viewer closed", category="system", log_dir=str(self.log_dir))
+
+    def _deliver(self, script: str) -> bool | None:
+        try:
+            return self.window.evaluate_js(script) is True
+        except JavascriptException:
+            return None
+
+    def _on_loaded(self) -> None:
+        # Every (re)load: a reload forgets what the previous page was told.
+        self.window.run_js(CAPABILITIES_SCRIPT)
+
+    def _on_closing(self) -> None:
+        # Runs on the GUI thread: waiting here for the pump (which may wait for the page) would
+        # deadlock, so only ask it to stop; `run` joins it once the loop has returned.
+        self.pump.request_stop()
+        self.keeper.save()
+
+    def _save_dialog(self, directory: str, save_filename: str) -> str | None:
+        chosen = self.window.create_file_dialog(
+            webview.FileDialog.SAVE, directory=directory, save_filename=save_filename
+        )
+        if not chosen:
+            return None
+        return str(chosen[0] if isinstance(chosen, list | tuple) else chosen)
+
+    def _start_demo(self) -> None:
+        self.demo.start(DEMO_SECONDS)
+
+    def _quit(self) -> None:
+        self.window.destroy()
+
+    def _reload(self) -> None:
+        self.window.run_js("location.reload()")

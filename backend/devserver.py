@@ -1,0 +1,210 @@
+"""`msc-logs dev`: the page in an ordinary browser, against the real commands, with live reload.
+
+A `ThreadingHTTPServer` bound to 127.0.0.1 serves ``frontend/`` (no token needed), answers
+``POST /invoke/<command>`` and streams events over Server-Sent Events at ``GET /events`` (both need
+the random token printed in the URL, as header ``X-MSC-Token`` or query ``?token=``). Requests
+whose ``Host`` or ``Origin`` is not this server are refused (DNS rebinding, cross-site requests).
+When a file under ``frontend/`` changes, a ``dev-reload`` event tells the page to reload.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import threading
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+from backend._app import AppContext
+from backend._devhttp import DevHandler, DevHTTPServer, new_token
+from backend._events import Broadcaster
+from shared._config import DEFAULT_APP_NAME, LogConfig, LoggingError, default_log_dir
+from shared._setup import get_logger, init_logging
+
+__all__ = [
+    "DevServer",
+    "FrontendWatcher",
+    "add_arguments",
+    "default_frontend_dir",
+    "main",
+    "register",
+    "run_dev",
+]
+
+#: Seconds between two looks at the frontend files' modification times.
+WATCH_INTERVAL = 0.3
+
+_log = get_logger(__name__)
+
+
+def default_frontend_dir() -> Path:
+    """The ``frontend/`` directory: beside the package, or inside a PyInstaller bundle."""
+    bundle = getattr(sys, "_MEIPASS", None)
+    if bundle is not None:
+        return Path(bundle) / "frontend"
+    return Path(__file__).resolve().parent.parent / "frontend"
+
+
+class FrontendWatcher:
+    """Polls the files under a directory and emits ``dev-reload`` {path} when one changes."""
+
+    def __init__(self, root: Path, emitter: Broadcaster, interval: float = WATCH_INTERVAL) -> None:
+        self._root = root
+        self._emitter = emitter
+        self._interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="msc-dev-watch", daemon=True)
+
+    def start(self) -> None:
+        """Take the first snapshot and start polling."""
+        self._seen = self._snapshot()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop polling and wait for the thread."""
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._interval):
+            current = self._snapshot()
+            changed = sorted(set(current.items()) ^ set(self._seen.items()))
+            self._seen = current
+            if changed:  # one reload is enough however many files changed at once
+                self._emitter.emit("dev-reload", {"path": changed[0][0]})
+
+    def _snapshot(self) -> dict[str, tuple[int, int]]:
+        seen: dict[str, tuple[int, int]] = {}
+        for folder, dirs, files in os.walk(self._root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.startswith(".") or name.endswith("~"):  # editor scratch files
+                    continue
+                path = Path(folder, name)
+                try:
+                    stat = path.stat()
+                except OSError:  # removed between the listing and the stat
+                    continue
+                seen[path.relative_to(self._root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
+        return seen
+
+
+@dataclass
+class DevServer:
+    """The dev server: an HTTP server, its app context, event broadcaster and file watcher."""
+
+    app: AppContext
+    broadcaster: Broadcaster
+    frontend_dir: Path
+    port: int = 0
+    token: str = ""
+
+    def __post_init__(self) -> None:
+        self.token = self.token or new_token()
+        self.stopping = threading.Event()
+        self.httpd = DevHTTPServer(
+            ("127.0.0.1", self.port),
+            DevHandler,
+            app=self.app,
+            broadcaster=self.broadcaster,
+            frontend_dir=self.frontend_dir,
+            token=self.token,
+            stopping=self.stopping,
+        )
+        self.port = self.httpd.server_address[1]
+        self._watcher = FrontendWatcher(self.frontend_dir, self.broadcaster)
+        self._thread = threading.Thread(
+            target=self.httpd.serve_forever, name="msc-dev-http", daemon=True
+        )
+
+    @property
+    def url(self) -> str:
+        """The page's address, token included."""
+        return f"http://127.0.0.1:{self.port}/?token={self.token}"
+
+    def start(self) -> None:
+        """Serve in a background thread and watch the frontend files."""
+        self._watcher.start()
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Close the event streams, stop serving, stop the follower and the watcher."""
+        self.stopping.set()
+        self.broadcaster.close()
+        self.httpd.shutdown()
+        self.httpd.server_close()
+        self._watcher.stop()
+        self.app.close()
+
+
+def register(subparsers: Any) -> None:
+    """Add ``dev`` to the ``msc-logs`` subcommands."""
+    parser = subparsers.add_parser(
+        "dev", help="serve the viewer to a browser (live reload)", description=__doc__
+    )
+    add_arguments(parser)
+    parser.set_defaults(func=run_dev)
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``msc-logs dev``."""
+    parser.add_argument("--log-dir", type=Path, default=None, help="log directory to show")
+    parser.add_argument("--app-name", default=DEFAULT_APP_NAME, help="base name of the log files")
+    parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
+    parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    parser.add_argument("--frontend-dir", type=Path, default=None, help=argparse.SUPPRESS)
+
+
+def run_dev(args: argparse.Namespace) -> int:
+    """Run the dev server until Ctrl-C or SIGTERM; the URL is the first line on stdout.
+
+    Returns:
+        0 after a clean shutdown, 1 when logging or the port cannot be set up.
+    """
+    log_dir: Path = args.log_dir if args.log_dir is not None else default_log_dir()
+    frontend_dir: Path = args.frontend_dir or default_frontend_dir()
+    try:
+        init_logging(LogConfig(log_dir=log_dir, app_name=args.app_name))
+        broadcaster = Broadcaster()
+        app = AppContext(log_dir=log_dir, app_name=args.app_name, emitter=broadcaster)
+        server = DevServer(app, broadcaster, frontend_dir.resolve(), port=args.port)
+    except (LoggingError, OSError) as exc:
+        print(f"msc-logs dev: {exc}", file=sys.stderr)
+        return 1
+    stop = threading.Event()
+    _on_signals(stop)
+    server.start()
+    print(server.url, flush=True)
+    _log.info("dev server started", category="system", port=server.port, log_dir=str(log_dir))
+    if not args.no_browser:
+        threading.Thread(target=webbrowser.open, args=(server.url,), daemon=True).start()
+    while not stop.wait(0.5):
+        pass
+    server.stop()
+    _log.info("dev server stopped", category="system", port=server.port)
+    return 0
+
+
+def _on_signals(stop: threading.Event) -> None:
+    def handle(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    signal.signal(signal.SIGINT, handle)
+    signal.signal(signal.SIGTERM, handle)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m backend.devserver [options]``: `run_dev` without the ``msc-logs`` front."""
+    parser = argparse.ArgumentParser(prog="python -m backend.devserver", description=__doc__)
+    add_arguments(parser)
+    return run_dev(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
