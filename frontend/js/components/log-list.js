@@ -1,0 +1,324 @@
+// @ts-check
+/**
+ * `<msc-log-list>`: the virtualized log list. Fixed row height; only the visible rows plus an
+ * overscan are in the DOM, recycled (row `i` is always pool element `i % pool size`) and updated
+ * with text. Follows the newest entries (live tail) until the user scrolls up; then it keeps
+ * its place, counts what arrives and offers to jump back. Reaching the top loads older entries.
+ *
+ * Events: `msc-select` {entry|null}, `msc-follow` {following, waiting}, `msc-notice` {text}.
+ */
+import { filteredLogs, logStore } from '../store.js';
+import { localDay } from '../format.js';
+import { html } from '../html.js';
+import { createRow, updateRow } from './log-row.js';
+import { emptyState, errorState, loadingState, noMatchState } from './list-states.js';
+
+/** @typedef {import('../filter.js').LogEntry} LogEntry */
+/** @typedef {import('./log-row.js').Row} Row */
+
+export const ROW_HEIGHT = 22;
+const TOP = 30; // the marker above the first row ("beginning of log", "loading older…")
+const OVERSCAN = 8;
+const LOAD_OLDER_WITHIN = ROW_HEIGHT * 4;
+
+export class LogList extends HTMLElement {
+  constructor() {
+    super();
+    /** @type {LogEntry[]} */
+    this.entries = [];
+    this.following = true;
+    this.waiting = 0; // new entries while paused
+    /** @type {LogEntry|null} */
+    this.selected = null;
+    this.selectedIndex = -1;
+    /** @type {number|null} where our own last scroll put the viewport (null: none pending) */
+    this.expectedTop = null;
+    this.withDate = false;
+    /** @type {Row[]} */
+    this.pool = [];
+    this.frame = 0;
+    // Set by build(); declared here for the type checker.
+    const none = /** @type {any} */ (null);
+    /** @type {HTMLDivElement} */ this.viewport = none;
+    /** @type {HTMLDivElement} */ this.spacer = none;
+    /** @type {HTMLDivElement} */ this.marker = none;
+    /** @type {HTMLDivElement} */ this.stateBox = none;
+    /** @type {HTMLButtonElement} */ this.pill = none;
+    /** @type {HTMLDivElement} */ this.progress = none;
+    /** @type {(() => void)[]} */
+    this.cleanups = [];
+  }
+
+  connectedCallback() {
+    if (!this.viewport) this.build();
+    this.cleanups.push(
+      filteredLogs.subscribe((entries, changes) => this.onView(entries, changes)),
+      logStore.subscribe(() => this.renderChrome()),
+    );
+    const ro = new ResizeObserver(() => this.schedule());
+    ro.observe(this.viewport);
+    this.cleanups.push(() => ro.disconnect());
+  }
+
+  disconnectedCallback() {
+    this.cleanups.splice(0).forEach((fn) => fn());
+  }
+
+  build() {
+    this.innerHTML = html`<div class="list-head" role="presentation" aria-hidden="true">
+        <span class="c-time">Time</span><span class="c-level">Level</span><span class="c-category">Category</span>
+        <span class="c-target">Target</span><span class="c-message">Message</span></div>
+      <div class="viewport" tabindex="0" role="grid" aria-label="Log entries" aria-rowcount="1">
+        <div class="sizer"></div><div class="top-marker" aria-live="polite"></div></div>
+      <div class="progress" hidden></div>
+      <div class="list-state"></div>
+      <button type="button" class="pill" hidden></button>`.toString();
+    this.viewport = /** @type {HTMLDivElement} */ (this.querySelector('.viewport'));
+    this.spacer = /** @type {HTMLDivElement} */ (this.querySelector(".sizer"));
+    this.marker = /** @type {HTMLDivElement} */ (this.querySelector('.top-marker'));
+    this.stateBox = /** @type {HTMLDivElement} */ (this.querySelector('.list-state'));
+    this.pill = /** @type {HTMLButtonElement} */ (this.querySelector('.pill'));
+    this.progress = /** @type {HTMLDivElement} */ (this.querySelector('.progress'));
+    this.viewport.addEventListener('scroll', () => this.onScroll(), { passive: true });
+    this.viewport.addEventListener('click', (e) => this.onClick(e));
+    this.pill.addEventListener('click', () => this.resume());
+    this.addEventListener('click', (e) => this.onAction(e));
+  }
+
+  // ---- data ------------------------------------------------------------------------------
+
+  /**
+   * @param {LogEntry[]} entries
+   * @param {import('../filtered-view.js').Changes} changes
+   */
+  onView(entries, changes) {
+    this.entries = entries;
+    const n = entries.length;
+    this.withDate = n > 1 && localDay(entries[0].timestamp) !== localDay(entries[n - 1].timestamp);
+    this.viewport.classList.toggle('with-date', this.withDate);
+    this.classList.toggle('with-date', this.withDate);
+    this.spacer.style.height = `${TOP + n * ROW_HEIGHT + ROW_HEIGHT}px`;
+    this.viewport.setAttribute('aria-rowcount', String(n + 1));
+    if (changes.reset) {
+      this.selectedIndex = this.selected ? entries.indexOf(this.selected) : -1;
+      this.waiting = 0;
+      if (!this.following && this.selectedIndex >= 0) this.reveal(this.selectedIndex, true);
+    } else {
+      const shift = changes.prepended - changes.trimmed;
+      if (shift) {
+        if (!this.following) this.scrollList(this.viewport.scrollTop + shift * ROW_HEIGHT);
+        if (this.selectedIndex >= 0) this.selectedIndex = Math.max(-1, this.selectedIndex + shift);
+      }
+      if (!this.following) this.waiting += changes.appended;
+    }
+    if (this.following || (changes.reset && this.selectedIndex < 0)) this.scrollList(this.bottom());
+    this.renderRows();
+    this.renderChrome();
+  }
+
+  // ---- scrolling -------------------------------------------------------------------------
+
+  bottom() { return this.viewport.scrollHeight - this.viewport.clientHeight; }
+
+  /** @param {number} top */
+  scrollList(top) {
+    this.viewport.scrollTop = top;
+    this.expectedTop = this.viewport.scrollTop;
+  }
+
+  onScroll() {
+    const vp = this.viewport;
+    const user = this.expectedTop === null || Math.abs(vp.scrollTop - this.expectedTop) > 1;
+    this.expectedTop = null;
+    if (user) {
+      const atBottom = vp.scrollTop >= this.bottom() - 2;
+      if (atBottom !== this.following) this.setFollowing(atBottom);
+    }
+    const state = logStore.state;
+    if (vp.scrollTop < LOAD_OLDER_WITHIN && !state.atBeginning && !state.loadingOlder && !state.olderError && this.entries.length) {
+      void logStore.fetchOlder();
+    }
+    this.schedule();
+  }
+
+  /** @param {boolean} following */
+  setFollowing(following) {
+    this.following = following;
+    if (following) this.waiting = 0;
+    this.dispatchEvent(new CustomEvent('msc-follow', { bubbles: true, detail: { following, waiting: this.waiting } }));
+    this.renderChrome();
+  }
+
+  pause() { if (this.following) this.setFollowing(false); }
+
+  resume() {
+    this.setFollowing(true);
+    this.scrollList(this.bottom());
+    this.renderRows();
+  }
+
+  togglePause() { if (this.following) this.pause(); else this.resume(); }
+
+  /**
+   * Bring row `index` into view (centered with `center`).
+   * @param {number} index
+   * @param {boolean} [center]
+   */
+  reveal(index, center = false) {
+    const vp = this.viewport;
+    const top = TOP + index * ROW_HEIGHT;
+    if (center) this.scrollList(top - vp.clientHeight / 2 + ROW_HEIGHT / 2);
+    else if (top < vp.scrollTop) this.scrollList(top - ROW_HEIGHT);
+    else if (top + ROW_HEIGHT > vp.scrollTop + vp.clientHeight) this.scrollList(top + 2 * ROW_HEIGHT - vp.clientHeight);
+    this.renderRows();
+  }
+
+  // ---- selection -------------------------------------------------------------------------
+
+  /**
+   * @param {number} index position in the filtered view, or -1 for none
+   * @param {{center?: boolean}} [options]
+   */
+  select(index, { center = false } = {}) {
+    const entry = this.entries[index] ?? null;
+    this.selected = entry;
+    this.selectedIndex = entry ? index : -1;
+    if (entry) {
+      if (index < this.entries.length - 1) this.pause();
+      this.reveal(index, center);
+    }
+    this.renderRows();
+    this.dispatchEvent(new CustomEvent('msc-select', { bubbles: true, detail: { entry } }));
+  }
+
+  /** @param {number} delta +1 next (newer), -1 previous */
+  move(delta) {
+    if (!this.entries.length) return;
+    if (this.selectedIndex < 0) {
+      const first = Math.floor((this.viewport.scrollTop - TOP) / ROW_HEIGHT);
+      const visible = Math.floor(this.viewport.clientHeight / ROW_HEIGHT);
+      const start = delta > 0 ? Math.max(0, first + 1) : Math.min(this.entries.length - 1, first + visible - 1);
+      this.select(Math.min(Math.max(start, 0), this.entries.length - 1));
+      return;
+    }
+    this.select(Math.min(Math.max(this.selectedIndex + delta, 0), this.entries.length - 1));
+  }
+
+  /** @param {number} direction +1 next error, -1 previous error */
+  nextError(direction) {
+    const list = this.entries;
+    let from = this.selectedIndex;
+    if (from < 0) from = direction > 0 ? -1 : list.length;
+    for (let i = from + direction; i >= 0 && i < list.length; i += direction) {
+      if (list[i].level === 'error') {
+        this.select(i, { center: true });
+        return true;
+      }
+    }
+    const text = direction > 0 ? 'No newer error' : 'No older error';
+    this.dispatchEvent(new CustomEvent('msc-notice', { bubbles: true, detail: { text } }));
+    return false;
+  }
+
+  /** @param {MouseEvent} event */
+  onClick(event) {
+    const row = /** @type {HTMLElement|null} */ (/** @type {HTMLElement} */ (event.target).closest('.row'));
+    if (row?.dataset.index) this.select(Number(row.dataset.index));
+  }
+
+  /** @param {MouseEvent} event */
+  onAction(event) {
+    const action = /** @type {HTMLElement} */ (event.target).closest('[data-action]')?.getAttribute('data-action');
+    if (action === 'retry') this.dispatchEvent(new CustomEvent('msc-retry', { bubbles: true }));
+    else if (action === 'clear-filters') logStore.resetFilter();
+    else if (action === 'retry-older') { logStore.state.olderError = null; void logStore.fetchOlder(); }
+  }
+
+  // ---- rendering -------------------------------------------------------------------------
+
+  schedule() {
+    if (this.frame) return;
+    this.frame = requestAnimationFrame(() => {
+      this.frame = 0;
+      this.renderRows();
+    });
+  }
+
+  renderRows() {
+    const vp = this.viewport;
+    const n = this.entries.length;
+    const height = vp.clientHeight || 600;
+    const first = Math.max(0, Math.floor((vp.scrollTop - TOP) / ROW_HEIGHT) - OVERSCAN);
+    const last = Math.min(n, Math.ceil((vp.scrollTop - TOP + height) / ROW_HEIGHT) + OVERSCAN);
+    const size = Math.ceil(height / ROW_HEIGHT) + 2 * OVERSCAN + 2;
+    while (this.pool.length < size) {
+      const row = createRow();
+      row.hidden = true;
+      vp.append(row);
+      this.pool.push(row);
+    }
+    const matcher = filteredLogs.matcher;
+    const search = logStore.state.filter.search;
+    const how = { regex: matcher.searchRegex, searchKey: `${search}\u0000${logStore.state.filter.regex}`, withDate: this.withDate, selected: false };
+    const used = new Set();
+    for (let i = first; i < last; i++) {
+      const row = this.pool[i % this.pool.length];
+      used.add(row);
+      how.selected = i === this.selectedIndex;
+      updateRow(row, this.entries[i], i, how);
+      const y = `translateY(${TOP + i * ROW_HEIGHT}px)`;
+      if (row.style.transform !== y) row.style.transform = y;
+      row.hidden = false;
+    }
+    for (const row of this.pool) {
+      if (!used.has(row) && !row.hidden) { row.hidden = true; row._entry = null; }
+    }
+  }
+
+  renderChrome() {
+    const state = logStore.state;
+    const n = this.entries.length;
+    let box = null;
+    if (!state.loaded && state.error) box = errorState(state.error, state.connection.kind);
+    else if (!state.loaded) box = loadingState();
+    else if (n === 0 && (state.entries.length || state.filterError || Object.keys(state.loadedQuery).length)) {
+      box = noMatchState(state.entries.length, state.filterError, Object.keys(state.loadedQuery).length > 0);
+    } else if (n === 0) box = emptyState();
+    const markup = box ? box.toString() : '';
+    if (this.stateBox.dataset.markup !== markup) {
+      this.stateBox.dataset.markup = markup;
+      this.stateBox.innerHTML = markup;
+    }
+    this.stateBox.hidden = !box;
+    this.progress.hidden = !(state.loading && state.loaded);
+    this.renderMarker(state);
+    const showPill = !this.following && n > 0;
+    this.pill.hidden = !showPill;
+    if (showPill) {
+      this.pill.textContent = this.waiting > 0
+        ? `↓ ${this.waiting.toLocaleString('en-US')} new ${this.waiting === 1 ? 'entry' : 'entries'} — jump to latest`
+        : 'Live tail paused — jump to latest ↓';
+      this.pill.classList.toggle('pill--news', this.waiting > 0);
+    }
+  }
+
+  /** @param {typeof logStore.state} state */
+  renderMarker(state) {
+    let markup;
+    if (state.loadingOlder) markup = html`<span class="spinner" aria-hidden="true"></span> Loading older entries…`;
+    else if (state.olderError) markup = html`Couldn’t load older entries: ${state.olderError.message} <button type="button" class="link" data-action="retry-older">Retry</button>`;
+    else if (state.capReached) markup = html`Older entries not kept: the cap of ${state.cap.toLocaleString('en-US')} entries is reached`;
+    else if (state.atBeginning) markup = html`<span class="marker-rule"></span>Beginning of log<span class="marker-rule"></span>`;
+    else markup = html`Scroll up for older entries`;
+    const text = markup.toString();
+    if (this.marker.dataset.markup !== text) {
+      this.marker.dataset.markup = text;
+      this.marker.innerHTML = text;
+    }
+    this.marker.classList.toggle('top-marker--start', state.atBeginning && !state.loadingOlder);
+  }
+}
+
+export function registerLogList() {
+  if (!customElements.get('msc-log-list')) customElements.define('msc-log-list', LogList);
+}

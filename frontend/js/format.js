@@ -1,0 +1,86 @@
+// @ts-check
+/** Formatting for the viewer: local times, numbers. */
+
+const pad = (/** @type {number} */ n, w = 2) => String(n).padStart(w, '0');
+const TIME_CACHE = Symbol('msc.time');
+
+/**
+ * @param {string} timestamp RFC 3339
+ * @returns {Date|null}
+ */
+export function parseTimestamp(timestamp) {
+  const ms = Date.parse(timestamp);
+  return Number.isNaN(ms) ? null : new Date(ms);
+}
+
+/**
+ * Local wall-clock time `HH:MM:SS.mmm`, or `MM-DD HH:MM:SS.mmm` with `withDate`.
+ * @param {string} timestamp
+ * @param {boolean} [withDate]
+ */
+export function formatTime(timestamp, withDate = false) {
+  const d = parseTimestamp(timestamp);
+  if (!d) return timestamp.slice(0, 12);
+  const time = `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  return withDate ? `${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${time}` : time;
+}
+
+/**
+ * The entry's local time text, cached on the entry (rows are re-rendered while scrolling).
+ * @param {any} entry
+ * @param {boolean} withDate
+ */
+export function entryTime(entry, withDate) {
+  const cache = entry[TIME_CACHE];
+  if (cache && cache.withDate === withDate) return cache.text;
+  const text = formatTime(entry.timestamp, withDate);
+  entry[TIME_CACHE] = { withDate, text };
+  return text;
+}
+
+/**
+ * Full local date and time with the zone: `2026-11-28 14:03:22.123 (UTC+01:00)`.
+ * @param {string} timestamp
+ */
+export function formatFull(timestamp) {
+  const d = parseTimestamp(timestamp);
+  if (!d) return timestamp;
+  const offset = -d.getTimezoneOffset();
+  const sign = offset >= 0 ? '+' : '-';
+  const zone = `UTC${sign}${pad(Math.floor(Math.abs(offset) / 60))}:${pad(Math.abs(offset) % 60)}`;
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${formatTime(timestamp)} (${zone})`;
+}
+
+/** Local calendar day of a timestamp, `YYYY-MM-DD` (for "does the range span days?"). @param {string} timestamp */
+export function localDay(timestamp) {
+  const d = parseTimestamp(timestamp);
+  return d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` : '';
+}
+
+const NUMBER = new Intl.NumberFormat('en-US');
+/** @param {number} n */
+export const formatCount = (n) => NUMBER.format(n);
+
+/** Compact counts for the level chips: 999, 1.2k, 34k, 1.2M. @param {number} n */
+export function formatShort(n) {
+  if (n < 1000) return String(n);
+  if (n < 10_000) return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
+  if (n < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+}
+
+/**
+ * A `<input type="datetime-local">` value for an RFC 3339 time, and back.
+ * @param {string|null} iso
+ */
+export function toLocalInput(iso) {
+  const d = iso ? parseTimestamp(iso) : null;
+  if (!d) return '';
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
+}
+/** @param {string} value local `YYYY-MM-DDTHH:MM[:SS]` @returns {string|null} RFC 3339 UTC */
+export function fromLocalInput(value) {
+  if (!value) return null;
+  const d = new Date(value); // a date-time without zone is local time
+  return Number.isNaN(d.getTime()) ? null : d.toISOString();
+}
