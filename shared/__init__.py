@@ -16,44 +16,103 @@ Everything public is re-exported here; modules starting with ``_`` are private.
 
 from __future__ import annotations
 
-from shared._config import LogConfig, LoggingError, default_log_dir
-from shared._context import (
-    LogContext,
-    Span,
-    TimingGuard,
-    context_submit,
-    context_wrap,
-    current_span,
-    span,
-)
-from shared._events import LEVELS, Level, LogCategory, LogEvent, LogEventBuilder, SpanInfo
-from shared._files import DEFAULT_APP_NAME, ClearResult, LogFileInfo, clear_log_files, log_files
-from shared._follow import FollowBatch, LogFollower
-from shared._macros import log_database, log_file, log_midi, log_operation
-from shared._metrics import (
-    PerformanceMetrics,
-    Timer,
-    TimingStats,
-    get_metrics,
-    increment_counter,
-    increment_counter_by,
-    record_timing,
-    reset_metrics,
-    set_gauge,
-    start_metrics_snapshots,
-    time_operation,
-    write_metrics_snapshot,
-)
-from shared._query import (
-    CursorNotFound,
-    InvalidCursor,
-    LogQuery,
-    MalformedLine,
-    QueryResult,
-    iter_logs,
-    query_logs,
-)
-from shared._setup import current_config, get_logger, init_logging, reset_logging
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from shared._config import LogConfig, LoggingError, default_log_dir
+    from shared._context import (
+        LogContext,
+        Span,
+        TimingGuard,
+        context_submit,
+        context_wrap,
+        current_span,
+        span,
+    )
+    from shared._events import LEVELS, Level, LogCategory, LogEvent, LogEventBuilder, SpanInfo
+    from shared._files import DEFAULT_APP_NAME, ClearResult, LogFileInfo, clear_log_files, log_files
+    from shared._follow import FollowBatch, LogFollower
+    from shared._macros import log_database, log_file, log_midi, log_operation
+    from shared._metrics import (
+        PerformanceMetrics,
+        Timer,
+        TimingStats,
+        get_metrics,
+        increment_counter,
+        increment_counter_by,
+        record_timing,
+        reset_metrics,
+        set_gauge,
+        start_metrics_snapshots,
+        time_operation,
+        write_metrics_snapshot,
+    )
+    from shared._query import (
+        CursorNotFound,
+        InvalidCursor,
+        LogQuery,
+        MalformedLine,
+        QueryResult,
+        iter_logs,
+        query_logs,
+    )
+    from shared._setup import current_config, get_logger, init_logging, reset_logging
+
+# Public name -> private module. Imported on first use (PEP 562) so that `msc-logs query`, which
+# needs only the pydantic-free reader engine, starts without loading the writer and its models.
+_LAZY: dict[str, str] = {
+    "ClearResult": "shared._files",
+    "CursorNotFound": "shared._query",
+    "DEFAULT_APP_NAME": "shared._files",
+    "FollowBatch": "shared._follow",
+    "InvalidCursor": "shared._query",
+    "LEVELS": "shared._events",
+    "Level": "shared._events",
+    "LogCategory": "shared._events",
+    "LogConfig": "shared._config",
+    "LogContext": "shared._context",
+    "LogEvent": "shared._events",
+    "LogEventBuilder": "shared._events",
+    "LogFileInfo": "shared._files",
+    "LogFollower": "shared._follow",
+    "LogQuery": "shared._query",
+    "LoggingError": "shared._config",
+    "MalformedLine": "shared._query",
+    "PerformanceMetrics": "shared._metrics",
+    "QueryResult": "shared._query",
+    "Span": "shared._context",
+    "SpanInfo": "shared._events",
+    "Timer": "shared._metrics",
+    "TimingGuard": "shared._context",
+    "TimingStats": "shared._metrics",
+    "clear_log_files": "shared._files",
+    "context_submit": "shared._context",
+    "context_wrap": "shared._context",
+    "current_config": "shared._setup",
+    "current_span": "shared._context",
+    "default_log_dir": "shared._config",
+    "get_logger": "shared._setup",
+    "get_metrics": "shared._metrics",
+    "increment_counter": "shared._metrics",
+    "increment_counter_by": "shared._metrics",
+    "init_logging": "shared._setup",
+    "iter_logs": "shared._query",
+    "log_database": "shared._macros",
+    "log_file": "shared._macros",
+    "log_files": "shared._files",
+    "log_midi": "shared._macros",
+    "log_operation": "shared._macros",
+    "query_logs": "shared._query",
+    "record_timing": "shared._metrics",
+    "reset_logging": "shared._setup",
+    "reset_metrics": "shared._metrics",
+    "set_gauge": "shared._metrics",
+    "span": "shared._context",
+    "start_metrics_snapshots": "shared._metrics",
+    "time_operation": "shared._metrics",
+    "write_metrics_snapshot": "shared._metrics",
+}
 
 __all__ = [
     "DEFAULT_APP_NAME",
@@ -107,3 +166,16 @@ __all__ = [
     "time_operation",
     "write_metrics_snapshot",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'shared' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value  # cache: later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asyncsupport import run_async
 from pydantic import ValidationError
 
 from shared._config import LogConfig
@@ -185,7 +186,7 @@ class TestLogContextBinding:
             a.set()
             await asyncio.gather(handle("req-a", a, b), handle("req-b", b, a))
 
-        asyncio.run(main())
+        run_async(main())
         records = read_records(log_file)
         assert [r.fields["request_id"] for r in records] == ["req-a", "req-b"] * 3
         assert all(r.fields["request_id"] == r.fields["expected"] for r in records)
@@ -202,7 +203,7 @@ class TestLogContextBinding:
                 task = asyncio.create_task(child())
             await task
 
-        asyncio.run(main())
+        run_async(main())
         assert read_records(log_file)[0].fields == {"session_id": "s-1"}
 
     def test_one_value_entered_by_overlapping_tasks(self, log_file: Path) -> None:
@@ -220,7 +221,7 @@ class TestLogContextBinding:
             # b enters after a, but a leaves first: exits do not pair up in entry order.
             await asyncio.gather(worker(a_left, None), worker(b_left, a_left))
 
-        asyncio.run(main())
+        run_async(main())
         assert [r.fields for r in read_records(log_file)] == [{}, {}]
 
 
@@ -330,7 +331,7 @@ class TestSpan:
         async def main() -> list[str]:
             return list(await asyncio.gather(job("a"), job("b")))
 
-        outer_a, outer_b = asyncio.run(main())
+        outer_a, outer_b = run_async(main())
         steps = {
             r.fields["job"]: r.span.parent_id if r.span else None
             for r in read_records(log_file, "step")
@@ -399,7 +400,7 @@ class TestTimingGuard:
                 raise TimeoutError("slow peer")
 
         with pytest.raises(TimeoutError):
-            asyncio.run(main())
+            run_async(main())
         assert read_records(log_file)[0].fields["error"] == "TimeoutError: slow peer"
 
     def test_negative_threshold_is_rejected(self) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from asyncsupport import run_async
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -221,7 +222,7 @@ class TestTimer:
             async with Timer("block"):
                 await asyncio.sleep(0)
 
-        asyncio.run(main())
+        run_async(main())
         assert get_metrics().timings["block"].count == 1
 
     def test_decorated_function_records_one_sample_per_call(self) -> None:
@@ -247,7 +248,7 @@ class TestTimer:
             return [await fetch(1), await fetch(2)]
 
         assert inspect.iscoroutinefunction(fetch)
-        assert asyncio.run(main()) == [1, 2]
+        assert run_async(main()) == [1, 2]
         assert get_metrics().timings["fetch"].count == 2
 
     def test_records_a_sample_when_the_block_raises(self) -> None:
