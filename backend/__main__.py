@@ -12,7 +12,12 @@ from collections.abc import Sequence
 
 def build_parser() -> argparse.ArgumentParser:
     """The `msc-logs` argument parser with every subcommand registered."""
-    parser = argparse.ArgumentParser(prog="msc-logs", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="msc-logs",
+        description=__doc__,
+        epilog="Without a COMMAND: open the viewer window on --log-dir "
+        "(default: the per-user log directory).",
+    )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     # Imported here so `msc-logs query` does not pay for the dev server's imports, and back.
     # The window imports Qt and pywebview only when it opens.

@@ -63,7 +63,7 @@ class DemoActivity:
         self._rng = rng
         # One logger per subsystem, as the real app's modules have: the viewer's Target column.
         self._log = {
-            area: get_logger(f"midi_software_center.{area}")
+            area: get_logger(f"msc.{area}")
             for area in ("midi", "database", "importer", "transport", "sync", "audio")
         }
         self._held: list[tuple[int, int]] = []

@@ -138,8 +138,10 @@ class InstanceLock:
         Raises:
             OSError: The lock file cannot be created.
         """
-        import fcntl  # noqa: PLC0415 - POSIX only: the module must still import elsewhere
-
+        try:
+            import fcntl  # noqa: PLC0415 - POSIX only: the module must still import elsewhere
+        except ImportError:  # Windows: no flock; one instance per directory is not enforced
+            return None
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -171,9 +171,11 @@ export class ExportDialog extends HTMLElement {
   async browse() {
     const suggested = this.input('path').value.split(/[\\/]/).pop() || suggestedName(this.format);
     try {
-      const chosen = await invoke('choose_export_path', { suggested_name: suggested });
-      if (typeof chosen === 'string' && chosen) {
-        this.input('path').value = withExtension(chosen, this.format);
+      // The desktop command answers {path}, or null when the dialog was cancelled.
+      const chosen = /** @type {{path?: string} | null} */ (
+        await invoke('choose_export_path', { suggested_name: suggested }));
+      if (chosen?.path) {
+        this.input('path').value = withExtension(chosen.path, this.format);
         this.pathTouched = true;
         this.hideExists();
       }
