@@ -10,6 +10,9 @@ import sys
 from collections.abc import Sequence
 
 
+_READER_COMMANDS = frozenset({"query", "tail"})
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The `msc-logs` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
@@ -19,7 +22,6 @@ def build_parser() -> argparse.ArgumentParser:
         "(default: the per-user log directory).",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    # Imported here so `msc-logs query` does not pay for the dev server's imports, and back.
     # The window imports Qt and pywebview only when it opens.
     from backend import cli_query, demo, devserver, window  # noqa: PLC0415
     from backend.desktop import install  # noqa: PLC0415
@@ -35,6 +37,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Parse ``argv`` and run the chosen subcommand; returns the exit code."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in _READER_COMMANDS:
+        # `query`/`tail` answer in scripts and pipes: skip importing the writer, the dev
+        # server and the window (several hundred ms) that registering them would cost.
+        from backend import cli_query  # noqa: PLC0415
+
+        return cli_query.main(argv)
     args = build_parser().parse_args(argv)
     code: int = args.func(args)
     return code
