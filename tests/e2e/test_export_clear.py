@@ -257,7 +257,7 @@ class TestExportDialog:
 
         def answer(route: Route) -> None:
             asked.append(route.request.post_data_json)
-            body = '"/chosen/by/user.jsonl"'
+            body = '{"path": "/chosen/by/user.jsonl"}'  # the desktop command's answer
             route.fulfill(status=200, content_type="application/json", body=body)
 
         page.add_init_script("window.__mscCapabilities = { saveDialog: true };")
