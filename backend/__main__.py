@@ -9,7 +9,6 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-
 _READER_COMMANDS = frozenset({"query", "tail"})
 
 

@@ -11,7 +11,9 @@ parsed. The reasoning each one rests on:
   (U+0130 and U+0131 → i, U+212A → k, U+017F → s). Lines holding any of those are
   candidates too.
 - Level and category: our lines hold ``"level":"error"`` and ``"category":"midi"`` verbatim
-  (`shared._parse` rejects our lines that do not), foreign lines are never skipped by them.
+  (`shared._parse` rejects our lines that do not); foreign lines are never skipped by the level
+  test. Any line whose category is midi, ours or foreign, holds the string token ``"midi"``
+  (quotes inside JSON strings are escaped) unless it uses ``\\u`` escapes.
 - Time: our timestamps are fixed-width UTC text at a fixed offset, so they compare as bytes.
 
 Kept free of pydantic so the command line starts fast.
@@ -21,7 +23,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -33,11 +35,12 @@ from shared._parse import (
     entry_texts,
     format_timestamp,
 )
+from shared._search import FoldSearch
 
 #: Non-ASCII characters that case-fold (``str.lower`` or ``re.IGNORECASE``) onto an ASCII letter;
 #: `tests/shared/test_match.py` checks the table against every code point.
 FOLD_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
-_UNICODE_ESCAPE = b"\\u"
+UNICODE_ESCAPE = b"\\u"
 _PLAIN = frozenset(chr(code) for code in range(0x20, 0x7F)) - frozenset('"\\/')
 _TS = slice(14, 41)  # the timestamp's bytes in our lines
 
@@ -61,6 +64,7 @@ class SearchAnchor:
 
     run: bytes
     extras: tuple[bytes, ...]
+    search: FoldSearch = field(compare=False)
 
     def in_line(self, line: bytes) -> bool:
         """Whether ``line`` may match."""
@@ -88,6 +92,9 @@ class Matcher:
         self.level_tokens = _level_tokens(self.levels)
         known = self.category not in (None, "unknown")
         self.category_token = _category_token(self.category) if known else None
+        # Any line of that category, ours or foreign, holds the value as a JSON string token
+        # (inside a string a quote is escaped) — or an escape that spells it.
+        self.category_value = f'"{self.category}"'.encode() if known else None
         self._since_b = self.since.encode() if self.since else None
         self._until_b = self.until.encode() if self.until else None
         self.impossible = self.levels == frozenset() or bool(
@@ -106,8 +113,9 @@ class Matcher:
             run = _longest(_plain_runs(self._needle))
         if run:
             folds = "".join(FOLD_EXTRAS.get(letter, "") for letter in sorted(set(run)))
-            extras = [_UNICODE_ESCAPE, *(char.encode() for char in folds)]
-            self.search_anchor = SearchAnchor(run.encode(), tuple(extras))
+            extras = [UNICODE_ESCAPE, *(char.encode() for char in folds)]
+            needle = run.encode()
+            self.search_anchor = SearchAnchor(needle, tuple(extras), FoldSearch(needle))
 
     @property
     def filters_text(self) -> bool:
@@ -133,6 +141,9 @@ class Matcher:
     def precheck(self, line: bytes) -> bool:
         """False only for lines that cannot match (see the module docstring)."""
         if self.search_anchor is not None and not self.search_anchor.in_line(line):
+            return False
+        value = self.category_value
+        if value is not None and value not in line and UNICODE_ESCAPE not in line:
             return False
         if not line.startswith(OURS_PREFIX):
             return True

@@ -202,18 +202,20 @@ class TestFollowLoop:
         active.touch()
         stop = threading.Event()
         got: list[int] = []
+        follower = LogFollower(tmp_path, poll_interval=0.001)  # positioned before the writes
 
         def consume() -> None:
-            with LogFollower(tmp_path, poll_interval=0.001) as follower:
-                for batch in follower.follow(stop):
-                    got.extend(seqs(batch.entries))
-                    if len(got) >= 3:
-                        stop.set()
+            for batch in follower.follow(stop):
+                got.extend(seqs(batch.entries))
+                if len(got) >= 3:
+                    stop.set()
 
         thread = threading.Thread(target=consume)
         thread.start()
         append(active, range(3))
         thread.join(timeout=60)
+        stop.set()  # ends the loop even if the assertion below fails
+        follower.close()
         assert not thread.is_alive()
         assert got == [0, 1, 2]
 

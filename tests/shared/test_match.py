@@ -5,16 +5,20 @@ from __future__ import annotations
 import json
 import re
 import sys
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from unittest import mock
 
 import orjson
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shared import _search
 from shared._match import FOLD_EXTRAS, Criteria, Matcher
 from shared._parse import parse_line
+from shared._search import FoldSearch
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this
 # directory on sys.path.
@@ -134,3 +138,41 @@ class TestPrecheck:
         matcher = Matcher(Criteria(search=pattern, regex=regex))
         if matcher.matches(parse_line(raw[:-1])):
             assert matcher.precheck(raw[:-1])
+
+
+def all_hits(find: Callable[[int], int], hi: int) -> list[int]:
+    hits, pos = [], 0
+    while pos < hi and (hit := find(pos)) >= 0 and hit < hi:
+        hits.append(hit)
+        pos = hit + 1
+    return hits
+
+
+class TestFoldSearch:
+    @given(
+        st.lists(
+            st.sampled_from(["Midi", "mIDI", "note", "x-9999", "é", "k", "\n", " "]), max_size=60
+        ),
+        st.sampled_from([b"midi", b"mid", b"-9999", b"x-99", b"k", b"note m"]),
+        st.sampled_from([1, 1 << 40]),
+        st.booleans(),
+    )
+    @settings(max_examples=EXAMPLES * 5)
+    def test_finds_every_case_insensitive_hit(
+        self, words: list[str], needle: bytes, budget: int, libc: bool
+    ) -> None:
+        """Rare-byte path, fallback path, C or Python: the hits of lower() + find, in order."""
+        buf = "".join(words).encode()
+        expected = all_hits(lambda pos: buf.lower().find(needle, pos), len(buf))
+        with (
+            mock.patch.object(_search, "FIRST_BYTE_BUDGET", budget),
+            mock.patch.object(_search, "LIBC_MIN", 0 if libc else 1 << 40),
+        ):
+            finder = FoldSearch(needle).finder(buf, 0, len(buf))
+            assert all_hits(finder, len(buf)) == expected
+
+    def test_run_without_letters_is_searched_exactly(self) -> None:
+        """A needle with a 4-byte run free of letters is found through that run."""
+        search = FoldSearch(b"session-9999")
+        buf = b"x SESSION-9999 y session-9998"
+        assert all_hits(search.finder(buf, 0, len(buf)), len(buf)) == [2]

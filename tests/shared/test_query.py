@@ -88,7 +88,7 @@ configs = st.sampled_from(["default", "tiny", "libc", "tiny-libc"])
 
 class TestAgainstOracle:
     @given(log_sets(), queries(), st.integers(1, 12), configs)
-    @settings(max_examples=EXAMPLES * 3, deadline=None)
+    @settings(max_examples=EXAMPLES * 2, deadline=None)
     def test_last_n_equals_the_oracles_last_n(
         self, files: list[list[bytes]], query: dict[str, Any], limit: int, config: str
     ) -> None:
@@ -102,7 +102,7 @@ class TestAgainstOracle:
                 assert result.reached_start == (len(expected) < limit)
 
     @given(log_sets(), queries(), st.integers(1, 5), configs)
-    @settings(max_examples=EXAMPLES * 2, deadline=None)
+    @settings(max_examples=EXAMPLES, deadline=None)
     def test_paging_back_with_before_reconstructs_the_whole_set(
         self, files: list[list[bytes]], query: dict[str, Any], limit: int, config: str
     ) -> None:
@@ -120,7 +120,7 @@ class TestAgainstOracle:
             assert [entry for page in pages for entry in page] == expected
 
     @given(log_sets(), queries(), configs)
-    @settings(max_examples=EXAMPLES * 2, deadline=None)
+    @settings(max_examples=EXAMPLES, deadline=None)
     def test_iter_logs_streams_exactly_the_oracles_entries(
         self, files: list[list[bytes]], query: dict[str, Any], config: str
     ) -> None:
