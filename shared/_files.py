@@ -4,19 +4,15 @@ from __future__ import annotations
 
 import contextlib
 import os
-import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from pydantic import BaseModel
-
-if sys.platform != "win32":
-    import fcntl
 
 from shared._logset import DEFAULT_APP_NAME, OpenFile, lock_name, open_set, set_names
 from shared._match import Criteria, Matcher
 from shared._parse import MalformedLineError, parse_line
 from shared._scan import ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared._sink import rotation_lock
 
 __all__ = ["DEFAULT_APP_NAME", "ClearResult", "LogFileInfo", "clear_log_files", "log_files"]
 
@@ -102,7 +98,7 @@ def clear_log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> ClearRes
     if not log_dir.is_dir():
         return ClearResult(files_removed=0, bytes_cleared=0)
     removed = cleared = 0
-    with _rotation_lock(log_dir / lock_name(app_name)):
+    with rotation_lock(log_dir / lock_name(app_name)):  # the writers' own lock protocol
         for index, name in set_names(log_dir, app_name):
             path = log_dir / name
             try:
@@ -116,17 +112,3 @@ def clear_log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> ClearRes
                 continue
             cleared += size
     return ClearResult(files_removed=removed, bytes_cleared=cleared)
-
-
-@contextlib.contextmanager
-def _rotation_lock(path: Path) -> Iterator[None]:
-    """The writers' ``flock`` on ``<app_name>.log.lock`` (no-op where there is no fcntl)."""
-    if sys.platform == "win32":  # no flock there; writers there do not lock either
-        yield
-        return
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # closing releases the lock
