@@ -117,8 +117,9 @@ def card_value(panel: Locator, kind: str, name: str) -> Locator:
     )
 
 
-def timing_names(panel: Locator) -> list[str]:
-    return panel.locator("tbody tr th.name").all_inner_texts()
+def timing_rows(panel: Locator) -> Locator:
+    """The timing table's name cells, in display order (asserted with retrying expect)."""
+    return panel.locator("tbody tr th.name")
 
 
 def wait_for_chart(page: Page, kind: str, min_width: int, min_height: int) -> None:
@@ -173,6 +174,9 @@ class TestValues:
     def test_timings_table_shows_count_avg_p95_and_max(self, viewer: Page) -> None:
         """Each timing row has its count, average, p95 and maximum, formatted with units."""
         panel = show_metrics(viewer)
+        for name in ("db.query", "midi.parse", "import_file"):
+            # all_inner_texts() does not wait: let the table render first.
+            expect(panel.locator(f'tr[data-timing="{name}"] td')).to_have_count(4)
         cells = {
             name: panel.locator(f'tr[data-timing="{name}"] td').all_inner_texts()
             for name in ("db.query", "midi.parse", "import_file")
@@ -212,16 +216,16 @@ class TestSorting:
         count.locator("button").click()
         expect(count).to_have_attribute("aria-sort", "descending")
         expect(panel.locator('th:has([data-sort="name"])')).to_have_attribute("aria-sort", "none")
-        assert timing_names(panel) == ["db.query", "midi.parse", "import_file", XSS]
+        expect(timing_rows(panel)).to_have_text(["db.query", "midi.parse", "import_file", XSS])
         count.locator("button").click()
         expect(count).to_have_attribute("aria-sort", "ascending")
-        assert timing_names(panel) == [XSS, "import_file", "midi.parse", "db.query"]
+        expect(timing_rows(panel)).to_have_text([XSS, "import_file", "midi.parse", "db.query"])
 
     def test_sorting_by_max_orders_the_chart_rows_too(self, viewer: Page) -> None:
         """The distribution chart draws its bars in the table's order."""
         panel = show_metrics(viewer)
         panel.locator('[data-sort="max_ms"]').click()
-        assert timing_names(panel) == ["import_file", "midi.parse", "db.query", XSS]
+        expect(timing_rows(panel)).to_have_text(["import_file", "midi.parse", "db.query", XSS])
         labels = panel.locator("svg.msc-chart--timings text.label").all_text_contents()
         assert labels[:3] == ["import_file", "midi.parse", "db.query"]
 
