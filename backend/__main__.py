@@ -20,6 +20,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Without a COMMAND: open the viewer window on --log-dir "
         "(default: the per-user log directory).",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     # The window imports Qt and pywebview only when it opens.
     from backend import cli_query, demo, devserver, window  # noqa: PLC0415
@@ -32,6 +33,16 @@ def build_parser() -> argparse.ArgumentParser:
     demo.register(subparsers)
     install.register(subparsers)
     return parser
+
+
+def _version() -> str:
+    """The installed distribution's version (the bundle has no metadata: 'unknown')."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("msc-logging")
+    except PackageNotFoundError:
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
+from importlib import metadata
 from pathlib import Path
 from typing import IO, Any
 
@@ -217,3 +218,16 @@ class TestTailCommand:
                 os.kill(tail.pid, signal.SIGKILL)
         seqs = [orjson.loads(line)["fields"]["seq"] for line in history + followed]
         assert seqs == [4, 9, 14, 19]
+
+
+class TestVersion:
+    def test_version_names_the_installed_distribution(self) -> None:
+        """`msc-logs --version` answers without opening a window (bug reports quote it)."""
+        result = subprocess.run(
+            [sys.executable, "-m", "backend", "--version"],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=60,
+        )
+        assert result.stdout.strip() == f"msc-logs {metadata.version('msc-logging')}"

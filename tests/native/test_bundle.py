@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from importlib import metadata
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,7 @@ class TestBundle:
         )
         assert result.returncode == 0
         assert (tmp_path / "midi-software-center.log").stat().st_size > 0
+        version = subprocess.run(
+            [str(bundle), "--version"], capture_output=True, text=True, check=True, timeout=120
+        )
+        assert version.stdout.strip() == f"msc-logs {metadata.version('msc-logging')}"
