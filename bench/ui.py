@@ -30,29 +30,29 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from playwright.sync_api import Browser, Page, sync_playwright
 
 REPO = Path(__file__).resolve().parents[1]
-APP = "midi-software-center"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+sys.path.insert(0, str(REPO / "tests" / "e2e"))
+
+from e2e_support import (  # noqa: E402 - the e2e tests' helpers: dev server, log writing
+    APP,
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DevServer,
+    start_dev_server,
+    stop_dev_server,
+    write_many,
+)
 
 FIRST_ROW = """
 (() => {
@@ -128,67 +128,6 @@ async ([store, rate, seconds, prefix]) => {
 # ---- fixtures ---------------------------------------------------------------------------------
 
 
-def write_log(log_dir: Path, count: int) -> None:
-    """``count`` records, levels and categories cycling, ``message <i>`` (same as the e2e tests)."""
-    levels = ("trace", "debug", "info", "warn", "error")
-    categories = (
-        "database",
-        "midi",
-        "file",
-        "network",
-        "system",
-        "performance",
-        "security",
-        "user",
-    )
-    base = datetime.now(UTC).replace(tzinfo=None) - timedelta(seconds=count // 100 + 60)
-    log_dir.mkdir(parents=True, exist_ok=True)
-    with (log_dir / f"{APP}.log").open("w", encoding="utf-8") as out:
-        for i in range(count):
-            stamp = (base + timedelta(milliseconds=10 * i)).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-            out.write(
-                f'{{"timestamp":"{stamp}","level":"{levels[i % 5]}",'
-                f'"category":"{categories[i % 8]}","message":"message {i}","target":"bench.bulk",'
-                f'"fields":{{"n":{i},"file":"song-{i % 997}.mid"}},'
-                f'"span":null,"pid":4242,"source":"bench.py:1"}}\n'
-            )
-
-
-class Server:
-    """The dev server on a free port, showing ``log_dir``."""
-
-    def __init__(self, log_dir: Path) -> None:
-        env = {**os.environ, "PYTHONPATH": str(REPO), "NO_COLOR": "1"}
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "backend.devserver",
-                "--log-dir",
-                str(log_dir),
-                "--port",
-                "0",
-                "--no-browser",
-            ],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
-            text=True,
-            env=env,
-            cwd=REPO,
-        )
-        assert self.proc.stdout is not None
-        self.url = self.proc.stdout.readline().strip()
-        self.log_dir = log_dir
-
-    def page(self, path: str, query: str = "") -> str:
-        base, token = self.url.split("/?", 1)
-        return f"{base}{path}?{token}{'&' + query if query else ''}"
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(10)
-
-
 def new_page(browser: Browser) -> Page:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     page = context.new_page()
@@ -196,15 +135,15 @@ def new_page(browser: Browser) -> Page:
     return page
 
 
-def open_viewer(page: Page, server: Server, query: str = "") -> None:
-    page.goto(server.page("/", query))
+def open_viewer(page: Page, server: DevServer, **params: str | int) -> None:
+    page.goto(server.page_url("/", **params))
     page.wait_for_function(
         "() => window.__msc?.logStore.state.loaded && !window.__msc.logStore.state.loading"
     )
 
 
-def open_seed(page: Page, server: Server) -> None:
-    page.goto(server.page("/compat.html", "nolist"))
+def open_seed(page: Page, server: DevServer) -> None:
+    page.goto(server.page_url("/compat.html", nolist=""))
     page.wait_for_function("() => window.__compat?.ready")
     # The Svelte component would subscribe to filteredLogs; a no-op subscriber stands in.
     page.evaluate("() => { window.__compat.filteredLogs.subscribe(() => {}); }")
@@ -222,15 +161,15 @@ def bench_load_and_filter(
         ("level = error", {"level": "error"}),
         ("all levels", {"level": None}),
         ("search (first)", {"search": "message 4242"}),
-        ("search (again)", {"search": "song-77"}),
+        ("search (again)", {"search": "message 77"}),
         ("category = midi + search", {"category": "midi", "search": "message 1"}),
         ("clear filters", {"category": None, "search": ""}),
     ]
     for size in sizes:
         with tempfile.TemporaryDirectory() as tmp:
             log_dir = Path(tmp)
-            write_log(log_dir, size)
-            server = Server(log_dir)
+            write_many(log_dir, size)
+            server = start_dev_server(log_dir)
             try:
                 page = new_page(browser)
                 page.add_init_script(FIRST_ROW)
@@ -267,20 +206,20 @@ def bench_load_and_filter(
                         ]
                     )
             finally:
-                server.close()
+                stop_dev_server(server)
     return load_rows, filter_rows
 
 
 def bench_streaming(browser: Browser, rates: list[int], seconds: float) -> list[list[str]]:
     rows: list[list[str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(Path(tmp))
+        server = start_dev_server(Path(tmp))
         try:
             for store in ("viewer", "seed"):
                 for rate in rates:
                     page = new_page(browser)
                     if store == "viewer":
-                        open_viewer(page, server, "cap=1000000")
+                        open_viewer(page, server, cap=1000000)
                     else:
                         open_seed(page, server)
                     got = page.evaluate(PUSH, [store, rate, seconds, f"r{rate}"])
@@ -303,7 +242,7 @@ def bench_streaming(browser: Browser, rates: list[int], seconds: float) -> list[
                         ]
                     )
         finally:
-            server.close()
+            stop_dev_server(server)
     return rows
 
 
@@ -312,11 +251,11 @@ def bench_live(browser: Browser, rates: list[int], seconds: float) -> list[list[
     for rate in rates:
         with tempfile.TemporaryDirectory() as tmp:
             log_dir = Path(tmp)
-            write_log(log_dir, 10)
-            server = Server(log_dir)
+            write_many(log_dir, 10)
+            server = start_dev_server(log_dir)
             try:
                 page = new_page(browser)
-                open_viewer(page, server, "cap=1000000")
+                open_viewer(page, server, cap=1000000)
                 page.wait_for_function("() => window.__msc.logStore.state.isStreaming")
                 total = int(rate * seconds)
                 done = threading.Event()
@@ -334,7 +273,7 @@ def bench_live(browser: Browser, rates: list[int], seconds: float) -> list[list[
                 rows.append([f"{rate:,}", f"{total:,}", f"{got:,}", f"{lag * 1000:.0f}"])
                 page.context.close()
             finally:
-                server.close()
+                stop_dev_server(server)
     return rows
 
 
@@ -392,9 +331,7 @@ def main() -> int:
     args = parser.parse_args()
     ints = lambda text: [int(x) for x in text.split(",") if x]  # noqa: E731
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(
-            executable_path=os.environ.get("MSC_CHROMIUM", "/usr/bin/chromium"), args=CHROMIUM_ARGS
-        )
+        browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         load, filters = bench_load_and_filter(browser, ints(args.sizes))
         streaming = bench_streaming(browser, ints(args.rates), args.seconds)
         live = bench_live(browser, ints(args.live_rates), args.seconds)

@@ -165,14 +165,7 @@ def _readline(proc: subprocess.Popen[str], timeout: float) -> str:
 
 def _dev_command(log_dir: Path) -> list[str]:
     options = ["--log-dir", str(log_dir), "--port", "0", "--no-browser"]
-    from backend.__main__ import build_parser
-
-    # `msc-logs dev` once the lead wires it in; `backend.devserver` runs the same code meanwhile.
-    parser = build_parser()
-    subcommands = getattr(parser._subparsers, "_group_actions", [])
-    wired = any("dev" in getattr(a, "choices", {}) for a in subcommands)
-    module = ["-m", "backend", "dev"] if wired else ["-m", "backend.devserver"]
-    return [sys.executable, *module, *options]
+    return [sys.executable, "-m", "backend", "dev", *options]
 
 
 @dataclass
