@@ -5,7 +5,9 @@
  * only through here or through `textContent`.
  */
 
-const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;' };
+// NUL cannot be HTML text: the parser drops it silently, which would hide it from the reader.
+// It is shown as U+FFFD, the replacement mark, as the HTML parser itself does in documents.
+const ESCAPES = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;', '`': '&#96;', '\0': '\uFFFD' };
 
 /** Markup produced by `html`; never built from untrusted text. */
 export class SafeHTML {
@@ -16,7 +18,7 @@ export class SafeHTML {
 
 /** @param {unknown} value */
 export function escapeHTML(value) {
-  return String(value ?? '').replace(/[&<>"'`]/g, (ch) => ESCAPES[/** @type {keyof typeof ESCAPES} */ (ch)]);
+  return String(value ?? '').replace(/[&<>"'`\0]/g, (ch) => ESCAPES[/** @type {keyof typeof ESCAPES} */ (ch)]);
 }
 
 /** @param {unknown} value @returns {string} */

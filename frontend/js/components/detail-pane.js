@@ -11,8 +11,9 @@ import { logStore } from '../store.js';
 /** @typedef {import('../filter.js').LogEntry} LogEntry */
 /** @typedef {import('../html.js').SafeHTML} SafeHTML */
 
-/** Field keys whose values filter the list when clicked, and how. */
-const FILTER_KEYS = /** @type {Record<string, 'requestId'|'search'>} */ ({ request_id: 'requestId', session_id: 'search' });
+/** Field keys whose values filter the list when clicked, and how (a Map: log keys such as
+ * `constructor` or `__proto__` must not find inherited object properties). */
+const FILTER_KEYS = /** @type {Map<string, 'requestId'|'search'>} */ (new Map([['request_id', 'requestId'], ['session_id', 'search']]));
 
 /**
  * @param {string} kind filter key
@@ -62,8 +63,8 @@ function render(e) {
         ${row('parent', span.parent_id ? filterButton('spanId', span.parent_id, 'Show only the parent span') : html`<span class="v-null">none</span>`)}
       </dl>` : html`<p class="muted">Not inside a span.</p>`}</section>
       <section><h3>Fields <span class="muted">${fields.length}</span></h3>${fields.length ? html`<dl>
-        ${fields.map(([key, value]) => row(key, FILTER_KEYS[key] && (typeof value === 'string' || typeof value === 'number')
-          ? filterButton(FILTER_KEYS[key], value, `Show only entries with this ${key}`)
+        ${fields.map(([key, value]) => row(key, FILTER_KEYS.has(key) && (typeof value === 'string' || typeof value === 'number')
+          ? filterButton(FILTER_KEYS.get(key), value, `Show only entries with this ${key}`)
           : valueMarkup(value)))}
       </dl>` : html`<p class="muted">No fields.</p>`}</section>
     </div>

@@ -95,14 +95,19 @@ export function updateRow(row, entry, index, how) {
   const hit = how.regex && !hitRanges(line, how.regex, 1).length && !hitRanges(entry.target, how.regex, 1).length
     ? fieldHit(entry, how.regex) : null;
   if (hit) {
-    // The search matched a field: show which one, so the row's presence makes sense.
+    // The search matched a field: show which one, so the row's presence makes sense. Message,
+    // key and value each get their own element, isolated in CSS (bidi), so that a direction
+    // control left open in one of them (U+202E…) cannot reorder the others.
+    const text = document.createElement('span');
+    text.append(...cells.message.childNodes);
     const extra = document.createElement('span');
     extra.className = 'field-hit';
-    extra.append(document.createTextNode(`${hit[0]}=`));
+    const key = document.createElement('span');
+    key.textContent = hit[0];
     const value = document.createElement('span');
     setHighlighted(value, hit[1], how.regex);
-    extra.append(value);
-    cells.message.append(extra);
+    extra.append(key, '=', value);
+    cells.message.append(text, extra);
   }
 }
 
