@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from shared._encode import json_default
+from shared._encode import json_default, safe_repr, sanitize
 
 __all__ = ["ConsoleSink", "format_line", "wants_color"]
 
@@ -105,15 +105,22 @@ def _pairs(fields: Any, record: Mapping[str, Any], *, include_pid: bool) -> str:
 
 def _value(value: Any) -> str:
     if isinstance(value, str):
-        return (
-            orjson.dumps(value).decode()
-            if _NEEDS_QUOTES(value) or not value.isprintable()
-            else value
-        )
+        if not _NEEDS_QUOTES(value) and value.isprintable():
+            return value
+        try:
+            return orjson.dumps(value).decode()
+        except TypeError:  # lone surrogates: escaped, as the file has them
+            return orjson.dumps(value.encode("utf-8", "backslashreplace").decode()).decode()
     try:
-        return orjson.dumps(value, default=json_default).decode()
-    except TypeError:  # cycles, huge ints: the JSON encoder's fallback handles those
-        return _clean(repr(value), _CONTROL_IN_LINE)
+        text = orjson.dumps(value, default=json_default)
+        if value is None or b"null" not in text:
+            return text.decode()
+    except TypeError:  # cycles, huge ints, NaN hidden as null: show what the file shows
+        pass
+    try:
+        return orjson.dumps(sanitize(value), default=json_default).decode()
+    except Exception:  # whatever is left: its repr, never an exception
+        return _clean(safe_repr(value), _CONTROL_IN_LINE)
 
 
 def _clean(text: str, table: dict[int, str]) -> str:
@@ -142,6 +149,11 @@ class ConsoleSink:
         if stream is None:
             return
         try:
-            stream.write(format_line(record, colors=self.colors, full_time=False) + "\n")
+            line = format_line(record, colors=self.colors, full_time=False) + "\n"
+            try:
+                stream.write(line)
+            except UnicodeEncodeError:  # lone surrogates, a stream in ASCII: escape them
+                encoding = getattr(stream, "encoding", None) or "ascii"
+                stream.write(line.encode(encoding, "backslashreplace").decode(encoding))
         except Exception:  # a closed or broken stderr must not break the host's logging call
             return

@@ -3,11 +3,14 @@
 orjson handles the usual values natively; `json_default` gives readable stand-ins for the rest
 (bytes → text, sets → sorted lists, anything else → ``repr``). What even that cannot encode (cyclic
 containers, non-string keys, integers beyond 64 bits, lone surrogates) goes through `sanitize`
-on a slow path that only such records pay for.
+on a slow path that only such records pay for. orjson writes NaN and ±infinity as ``null``,
+which would read back as "no value": `readable_non_finite` spots the lines where that happened
+and writes them again with ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (see `sanitize`).
 """
 
 from __future__ import annotations
 
+import math
 import time
 from pathlib import PurePath
 from typing import Any
@@ -15,10 +18,20 @@ from typing import Any
 import orjson
 from pydantic import BaseModel
 
-__all__ = ["encode_json", "json_default", "sanitize", "timestamp_at", "timestamp_now"]
+__all__ = [
+    "encode_json",
+    "json_default",
+    "readable_non_finite",
+    "sanitize",
+    "timestamp_at",
+    "timestamp_now",
+]
 
 _OPTIONS = orjson.OPT_APPEND_NEWLINE
 _CYCLE = "<cycle>"
+_NULL = b"null"
+_LEAVES = frozenset({str, int, bool, type(None)})
+_isfinite = math.isfinite
 
 # (start_ns, end_ns, "YYYY-MM-DDTHH:MM:SS.") of the current second; one tuple, so threads read
 # a consistent triple.
@@ -69,9 +82,54 @@ def encode_json(record: dict[str, Any]) -> bytes:
         The line as bytes.
     """
     try:
-        return orjson.dumps(record, default=json_default, option=_OPTIONS)
+        data = orjson.dumps(record, default=json_default, option=_OPTIONS)
     except TypeError:  # orjson.JSONEncodeError is a TypeError
+        return _encode_sanitized(record)
+    return readable_non_finite(data, record)
+
+
+def readable_non_finite(data: bytes, record: dict[str, Any]) -> bytes:
+    """Return ``data``, orjson's encoding of ``record``, with NaN and infinities as text.
+
+    orjson writes them as ``null``; cheap enough for every record: only a line holding more
+    ``null`` than the span's own has its fields looked at, and only one with such a float is
+    encoded again.
+
+    Args:
+        data: The encoded record.
+        record: The record (PROTOCOL keys).
+
+    Returns:
+        ``data`` itself, or the record encoded again with ``"NaN"``/``"Infinity"``/``"-Infinity"``.
+    """
+    span = record.get("span")
+    own = span is None or (isinstance(span, dict) and span.get("parent_id") is None)
+    if data.count(_NULL) > own and _has_non_finite(record.get("fields")):
+        return _encode_sanitized(record)
+    return data
+
+
+def _has_non_finite(value: Any) -> bool:
+    # Only called on values orjson encoded, so acyclic and of bounded depth. Plain type checks
+    # first: this runs for every record with a None field.
+    kind = type(value)
+    if kind in _LEAVES:
+        return False
+    if isinstance(value, float):
+        return not _isfinite(value)
+    if isinstance(value, dict):
+        value = value.values()
+    elif not isinstance(value, list | tuple | set | frozenset):
+        return False
+    return any(_has_non_finite(item) for item in value)
+
+
+def _encode_sanitized(record: dict[str, Any]) -> bytes:
+    try:
         return orjson.dumps(sanitize(record), default=json_default, option=_OPTIONS)
+    except Exception as exc:  # nothing may cost the record: keep everything but the fields
+        fields = {"unencodable_fields": f"{type(exc).__name__}: {safe_repr(exc)}"}
+        return orjson.dumps({**record, "fields": fields}, default=safe_repr, option=_OPTIONS)
 
 
 def json_default(value: Any) -> Any:
@@ -113,15 +171,16 @@ def safe_repr(value: Any) -> str:
 def _sorted(items: set[Any] | frozenset[Any]) -> list[Any]:
     try:
         return sorted(items)
-    except TypeError:  # mixed types do not compare
+    except Exception:  # mixed types do not compare; some (Decimal NaN) raise other errors
         return sorted(items, key=safe_repr)
 
 
 def sanitize(value: Any, _active: set[int] | None = None) -> Any:
     """Return a copy of ``value`` that orjson can encode with `json_default`.
 
-    Cycles become ``"<cycle>"``, non-string keys their text, sets sorted lists, and leaves
-    orjson still refuses (huge integers, lone surrogates, broken objects) their ``repr``.
+    Cycles become ``"<cycle>"``, non-string keys their text, sets sorted lists, NaN and
+    infinities ``"NaN"``/``"Infinity"``/``"-Infinity"``, and leaves orjson still refuses (huge
+    integers, lone surrogates, broken objects) their ``repr``.
 
     Args:
         value: Any value, typically a record.
@@ -136,8 +195,12 @@ def sanitize(value: Any, _active: set[int] | None = None) -> Any:
         active.add(id(value))
         try:
             return _sanitize_container(value, active)
+        except Exception:  # changed while iterated, a hostile __iter__...: describe it instead
+            return safe_repr(value)
         finally:
             active.discard(id(value))
+    if isinstance(value, float) and not math.isfinite(value):
+        return _non_finite(value)
     try:
         orjson.dumps(value, default=json_default)
     except TypeError:
@@ -151,6 +214,12 @@ def _sanitize_container(value: Any, active: set[int]) -> Any:
     if isinstance(value, set | frozenset):
         value = _sorted(value)
     return [sanitize(item, active) for item in value]
+
+
+def _non_finite(value: float) -> str:
+    if math.isnan(value):
+        return "NaN"
+    return "Infinity" if value > 0 else "-Infinity"
 
 
 def _key(key: Any) -> str:

@@ -22,7 +22,13 @@ from typing import Any
 import orjson
 
 from shared._console import ConsoleSink, format_line
-from shared._encode import encode_json, json_default, safe_repr, timestamp_now
+from shared._encode import (
+    encode_json,
+    json_default,
+    readable_non_finite,
+    safe_repr,
+    timestamp_now,
+)
 from shared._events import LEVELS, LogCategory, SpanInfo
 from shared._filter import TargetLevels
 from shared._logger import Target
@@ -46,6 +52,7 @@ METHOD_RANK = {
 _method_rank = METHOD_RANK.get
 _getframe = sys._getframe
 _dumps = orjson.dumps
+_readable_non_finite = readable_non_finite
 _APPEND_NEWLINE = orjson.OPT_APPEND_NEWLINE
 _CATEGORIES = {category.value: category.value for category in LogCategory}
 _WARN = METHOD_RANK["warn"]
@@ -206,17 +213,19 @@ class Renderer:
             source = caller_source(frame)
         record = build_record(rank, target, event_dict, timestamp_now(), source)
         if rank >= file_min and self._file is not None:
-            if self._json:
-                try:
-                    data = _dumps(record, default=json_default, option=_APPEND_NEWLINE)
-                except TypeError:  # cycles, non-str keys...: the slow, forgiving path
-                    data = encode_json(record)
-            else:
-                data = _text_line(record)
-            self._file.write(data)
+            self._file.write(self._encode(record))
         if rank >= console_min:
             self._console.write(record)
         return _NOTHING
+
+    def _encode(self, record: dict[str, Any]) -> bytes:
+        if not self._json:
+            return _text_line(record)
+        try:
+            data = _dumps(record, default=json_default, option=_APPEND_NEWLINE)
+        except TypeError:  # cycles, non-str keys...: the slow, forgiving path
+            return encode_json(record)
+        return _readable_non_finite(data, record)  # orjson writes NaN and infinities as null
 
     def write(self, record: dict[str, Any], to_console: bool, to_file: bool) -> None:
         """Send a built record to the chosen destinations (what `__call__` does inline).

@@ -36,7 +36,11 @@ Reliability
     ``RLIMIT_FSIZE``, a vanished directory) never raise: the first failure of an episode is
     reported as one line on stderr, records are counted as dropped, every later record tries
     again, and the ``on_resume`` callback learns how many were lost once writing works again.
-    A line cut short by a partial write is terminated by a newline before the next record.
+    A line cut short by a partial write is terminated by a newline before the next record, and
+    so is a partial last line found when the sink opens the file (a writer killed in the middle
+    of a write, then the app restarted): the first record starts on a line of its own instead
+    of being glued to the fragment. A rotation that fails because the directory is gone is no
+    outage of its own: the next record checks the path and recreates the directory.
 """
 
 from __future__ import annotations
@@ -58,6 +62,11 @@ __all__ = ["FileSink", "open_append", "rotation_lock"]
 _OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 _CHECK_INTERVAL_S = 1.0
 _ROTATE_RETRY_S = 1.0
+# A file seen ending inside a line on opening is looked at again after these pauses before the
+# fragment is taken for a torn line: another process's write in progress looks the same while
+# that writer is descheduled between two pages (the kernel grows the file page by page), which
+# under load was seen to last over 50 ms. Only a file that ends so pays for the wait.
+_TORN_SETTLE_S = (0.002, 0.05, 0.25)
 
 # Bound once: the fast path runs per record.
 _write = os.write
@@ -142,10 +151,10 @@ class FileSink:
         self._problems: dict[str, str] = {}
         self._last_problem = ""
         self._dropped = 0
-        self._torn = False
+        self._torn = _ends_torn(self._path, self._identity)
         self._closed = False
         # False while anything needs the slow path: a problem, a torn line, closed.
-        self._healthy = True
+        self._healthy = not self._torn
         _sinks.add(self)
 
     def write(self, data: bytes) -> None:
@@ -228,6 +237,12 @@ class FileSink:
         except OSError as exc:
             # Keep writing to the full file; retrying on every record would cost a lock each.
             self._rotate_after = now + _ROTATE_RETRY_S
+            if not os.path.isdir(self._dir):
+                # Deleted: not a rotation problem. The next record checks the path, recreates
+                # the directory and reports only if that fails.
+                self._next_check = 0.0
+                self._healthy = False
+                return
             self._problem("rotate", f"cannot rotate {self._path}: {_describe(exc)}")
             return
         self._solved("rotate")
@@ -275,6 +290,7 @@ class FileSink:
             self._problem("reopen", f"cannot recreate {self._path}: {_describe(exc)}")
             return
         self._solved("reopen")
+        self._solved("rotate")  # the file that could not be rotated is no longer ours
 
     def _reopen(self) -> None:
         fd = open_append(self._path)
@@ -285,19 +301,23 @@ class FileSink:
         finally:
             os.close(fd)
         self._identity = _identity(os.fstat(self._fd))
+        # Not looked at for a fragment here: a new file other writers are busy filling can
+        # look torn for a moment; a crashed writer's fragment is met on starting (see __init__).
         self._set_torn(False)
 
     def _problem(self, kind: str, message: str) -> None:
         if not self._problems:
-            complain(f"{message} (records are dropped until it works again)")
+            if kind == "rotate":
+                complain(f"{message} (writing on to the full file until it works again)")
+            else:
+                complain(f"{message} (records are dropped until it works again)")
         self._problems[kind] = message
         self._last_problem = message
         self._healthy = False
 
     def _solved(self, kind: str) -> None:
-        if self._problems:
-            self._problems.pop(kind, None)
-            self._update_health()
+        self._problems.pop(kind, None)
+        self._update_health()
 
     def _set_torn(self, torn: bool) -> None:
         self._torn = torn
@@ -325,6 +345,37 @@ class FileSink:
 
 def _identity(st: os.stat_result) -> tuple[int, int]:
     return st.st_ino, st.st_dev
+
+
+def _ends_torn(path: str, identity: tuple[int, int]) -> bool:
+    """Tell whether the file at ``path`` (if still ``identity``) ends inside a line."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+    except OSError:
+        return False  # unreadable: append as before
+    try:
+        if _identity(os.fstat(fd)) != identity:
+            return False
+        size = _size_if_unterminated(fd)
+        for delay in _TORN_SETTLE_S:
+            if size is None:
+                return False
+            time.sleep(delay)
+            previous, size = size, _size_if_unterminated(fd)
+            if size != previous:
+                return False  # still growing: other writers are busy, and they end their lines
+        return size is not None  # unchanged all along: a fragment left behind
+    except OSError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _size_if_unterminated(fd: int) -> int | None:
+    size = os.fstat(fd).st_size
+    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
+        return None
+    return size
 
 
 def _stat_or_none(path: str) -> os.stat_result | None:
