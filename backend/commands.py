@@ -12,18 +12,17 @@ import getpass
 import os
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import Field, ValidationError
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from backend._app import AppContext, CommandError
 from backend._export import ExportFormat, export_target, write_export
 from shared._events import Level, LogCategory
-from shared._files import clear_log_files, log_files
+from shared._files import clear_log_files, count_malformed, log_files
 from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
-from shared._parse import MalformedLineError, parse_line
 from shared._query import LogQuery, iter_logs, query_logs
 from shared._setup import get_logger
 
@@ -43,6 +42,12 @@ __all__ = [
 #: (page further back with ``before``).
 MAX_LIMIT = 10_000
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+#: An RFC 3339 ``date-time``: full date, time with seconds, and an offset (docs/PROTOCOL.md).
+#: Checked on the text, because pydantic alone also takes a bare date, a time without seconds,
+#: no offset at all, or Unix seconds in a string.
+_RFC3339 = re.compile(r"\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:[Zz]|[+-]\d{2}:\d{2})")
+_RFC3339_HINT = "must be an RFC 3339 date-time with an offset, such as 2026-01-31T12:00:00Z"
+_DATETIME: TypeAdapter[datetime] = TypeAdapter(datetime)
 #: Newest snapshot records `get_performance_metrics` looks at; a process whose last snapshot is
 #: older than these is long gone.
 METRICS_SCAN_LIMIT = 1000
@@ -50,6 +55,29 @@ METRICS_SCAN_LIMIT = 1000
 #: (6 files of 10 MiB) fits, larger sets get a count over their newest part only.
 MALFORMED_SCAN_BYTES = 64 * 1024 * 1024
 _log = get_logger(__name__)
+
+
+def _instant(value: Any) -> datetime:
+    """Parse an RFC 3339 date-time into UTC (the arguments `since` and `until`).
+
+    Raises:
+        ValueError: Not RFC 3339, not a real date or time, or outside years 1…9999 in UTC (the
+            dispatcher names the argument).
+    """
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
+        raise ValueError(_RFC3339_HINT)
+    try:
+        moment = _DATETIME.validate_python(value)
+    except ValidationError:  # Feb 30, 25:00, +25:00 …
+        raise ValueError(_RFC3339_HINT) from None
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # 0001-01-01T00:00:00+01:00 is in year 0 in UTC
+        raise ValueError("out of range: must fall within the years 1 to 9999 in UTC") from None
+
+
+#: `since` / `until`: an RFC 3339 date-time, converted to UTC.
+Instant = Annotated[datetime, BeforeValidator(_instant)]
 
 
 def get_recent_logs(
@@ -61,8 +89,8 @@ def get_recent_logs(
     category: LogCategory | None = None,
     search: str | None = None,
     regex: bool = False,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     before: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return the newest ``limit`` matching entries, oldest first (at most `MAX_LIMIT`).
@@ -142,8 +170,8 @@ def export_logs(
     category: LogCategory | None = None,
     search: str | None = None,
     regex: bool = False,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write every matching entry (oldest first) to ``output_path``, atomically.
@@ -193,8 +221,9 @@ def unsubscribe_from_logs(app: AppContext) -> None:
 def get_log_info(app: AppContext) -> dict[str, Any]:
     """Describe the log set: its files (oldest first), total size and malformed lines.
 
-    ``malformed`` counts lines that are not records in the newest `MALFORMED_SCAN_BYTES` of the
-    set, so it is a lower bound for larger sets; a line still being written is not counted.
+    ``malformed`` counts lines that are not records (over-long lines included, as the reader
+    rejects them) in about the newest `MALFORMED_SCAN_BYTES` of the set, so it is a lower bound
+    for larger sets; a line still being written is not counted.
     """
     files = log_files(app.log_dir, app.app_name)
     return {
@@ -202,33 +231,13 @@ def get_log_info(app: AppContext) -> dict[str, Any]:
         "app_name": app.app_name,
         "files": [f.model_dump(mode="json", exclude={"path"}) for f in files],
         "total_size": sum(f.size for f in files),
-        "malformed": _count_malformed([f.path for f in reversed(files)], MALFORMED_SCAN_BYTES),
+        "malformed": _count_malformed(app, MALFORMED_SCAN_BYTES),
     }
 
 
-def _count_malformed(paths: list[Path], budget: int) -> int:
-    malformed = 0
-    for path in paths:
-        try:
-            with path.open("rb") as lines:
-                for line in lines:
-                    budget -= len(line)
-                    if budget < 0:
-                        return malformed
-                    malformed += _is_malformed(line)
-        except FileNotFoundError:  # rotated away while we looked
-            continue
-    return malformed
-
-
-def _is_malformed(line: bytes) -> bool:
-    if not line.endswith(b"\n") or not line.strip():
-        return False  # a line still being written, or a blank one
-    try:
-        parse_line(line.rstrip(b"\n"))
-    except MalformedLineError:
-        return True
-    return False
+def _count_malformed(app: AppContext, budget: int) -> int:
+    # The reader's own scan: over-long lines count without being loaded, as queries count them.
+    return count_malformed(app.log_dir, app.app_name, budget)
 
 
 def _query(
@@ -243,12 +252,7 @@ def _query(
     before: str | None,
 ) -> LogQuery:
     if regex and search is not None:
-        try:
-            re.compile(search)
-        except re.error as exc:
-            raise CommandError(
-                "invalid_args", f"search: invalid regular expression: {exc}"
-            ) from None
+        _check_pattern(search)
     try:
         return LogQuery(
             level=level,
@@ -262,6 +266,17 @@ def _query(
         )
     except ValidationError as exc:
         raise CommandError.invalid_args(exc) from None
+
+
+def _check_pattern(search: str) -> None:
+    try:
+        re.compile(search)
+    except (re.error, OverflowError) as exc:  # OverflowError: a{1,99999999999}
+        raise CommandError("invalid_args", f"search: invalid regular expression: {exc}") from None
+    except RecursionError:  # thousands of nested groups exhaust the parser's stack
+        raise CommandError(
+            "invalid_args", "search: invalid regular expression: nested too deeply"
+        ) from None
 
 
 #: Every command the page may call, by wire name (Tauri's ``generate_handler!``).

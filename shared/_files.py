@@ -11,10 +11,17 @@ from pydantic import BaseModel
 from shared._logset import DEFAULT_APP_NAME, OpenFile, lock_name, open_set, set_names
 from shared._match import Criteria, Matcher
 from shared._parse import MalformedLineError, parse_line
-from shared._scan import ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared._scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
 from shared._sink import rotation_lock
 
-__all__ = ["DEFAULT_APP_NAME", "ClearResult", "LogFileInfo", "clear_log_files", "log_files"]
+__all__ = [
+    "DEFAULT_APP_NAME",
+    "ClearResult",
+    "LogFileInfo",
+    "clear_log_files",
+    "count_malformed",
+    "log_files",
+]
 
 _EDGE_BUDGET = 1024 * 1024  # how far to look for a parseable first/last line
 _EVERY_LINE = Matcher(Criteria())
@@ -77,6 +84,42 @@ def _edge_timestamp(item: OpenFile, *, newest: bool) -> str | None:
         if stats.scanned_bytes >= _EDGE_BUDGET:
             break
     return None
+
+
+def count_malformed(log_dir: Path, app_name: str = DEFAULT_APP_NAME, budget: int = -1) -> int:
+    """Count the malformed lines of the set, newest file first, as the query engine counts them.
+
+    Over-long lines count without being loaded; blank lines and a half-written last line do not.
+
+    Args:
+        log_dir: The log directory; a missing one holds no files.
+        app_name: Selects ``<app_name>.log`` and its rotated files.
+        budget: Stop once about this many bytes were read (-1: read everything); the count is
+            then a lower bound.
+
+    Returns:
+        The number of malformed lines met.
+    """
+    stats = ScanStats()
+    with open_set(log_dir, app_name) as logset:
+        for item in reversed(logset.files):
+            for chunk in chunks_forward(item.fd, 0, item.end, stats):
+                _note_malformed(item, chunk, stats)
+                if 0 <= budget <= stats.scanned_bytes:
+                    return stats.malformed
+    return stats.malformed
+
+
+def _note_malformed(item: OpenFile, chunk: Chunk, stats: ScanStats) -> None:
+    if chunk.too_long:
+        stats.note_malformed(item.name, chunk.base, "line too long")
+        return
+    for offset, line in candidate_lines(chunk, _EVERY_LINE):
+        if line.strip():  # blank lines are not worth a report
+            try:
+                parse_line(line)
+            except MalformedLineError as exc:
+                stats.note_malformed(item.name, offset, exc.reason)
 
 
 def clear_log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> ClearResult:

@@ -1,16 +1,20 @@
 """`LogFollower`: new entries of the active file as they are written, across rotation and clears.
 
 Strategy (measured in ``bench/query.py``): poll every ``poll_interval`` (10 ms). A poll that finds
-nothing new costs two ``stat`` calls, so polling stays cheap, and new lines are seen within the
+nothing new costs a few ``stat`` calls, so polling stays cheap, and new lines are seen within the
 interval. Per poll:
 
-1. Files rotated away are drained for a grace period: a writer in another process may still
-   append a line or two to the old file before it notices the rotation.
-2. The followed file is checked for truncation (smaller than our position, or a different first
-   line): that is a clear; the batch says ``cleared`` and reading restarts at offset 0.
-3. New complete lines are read and parsed; a partial last line waits for its newline.
-4. When the path names another file, the old one has been rotated: it is drained first, files
-   rotated in between (``.k-1`` … ``.1``) are read whole, then the new active file from 0.
+1. The followed file is checked for truncation (smaller than our position, or a different first
+   line): that is a clear; the batch says ``cleared``, what the batch held and the files rotated
+   away are dropped, and reading restarts at offset 0.
+2. Files rotated away are still read for a grace period (a writer in another process may append
+   a late line or two before it notices the rotation), oldest first, then the followed file.
+   Each is read up to a size taken newest file first, which keeps every writer's lines in order.
+   A partial last line waits for its newline.
+3. When the path names another file, the old one has been rotated: the new active file is
+   opened, the files rotated in between (``.k-1`` … ``.1``) are found by walking the set, and all
+   are read in the same poll. When the old file was deleted instead (``clear_logs`` deletes the
+   rotated files), the batch says ``cleared``.
 """
 
 from __future__ import annotations
@@ -118,16 +122,17 @@ class LogFollower:
 
     def _poll(self) -> _Batch:
         batch = _Batch()
-        now = time.monotonic()
-        for retired in list(self._retired):
-            self._drain(retired, batch)
-            if now - retired.retired_at > RETIRE_AFTER_S:
-                self._retired.remove(retired)
-                os.close(retired.fd)
         if self._current is None:
             self._current = self._open(active_name(self._app), at_end=False)
         if self._current is not None:
-            self._advance(self._current, batch)
+            self._read(batch)
+            if self._path_moved(self._current) and self._switch(batch):
+                self._read(batch)  # the files found by the switch, in the same poll
+        now = time.monotonic()
+        for retired in list(self._retired):
+            if now - retired.retired_at > RETIRE_AFTER_S:
+                self._retired.remove(retired)
+                os.close(retired.fd)
         return batch
 
     def follow(self, stop: threading.Event) -> Iterator[FollowBatch]:
@@ -176,16 +181,32 @@ class LogFollower:
         generation = compute_generation(fd, stat.st_ino)
         return _Tracked(name, fd, stat.st_ino, pos, generation)
 
-    def _advance(self, current: _Tracked, batch: _Batch) -> None:
+    def _read(self, batch: _Batch) -> None:
+        """Read every tracked file, oldest first, each up to a size taken newest first.
+
+        Sizes newest first: a writer's line in a newer file was written before that file's size
+        was taken, so its earlier lines (late lines in older files included) were written before
+        the older files' sizes were taken, and come first. Order per writer holds.
+        """
+        current = self._current
+        assert current is not None
         size = os.fstat(current.fd).st_size
         if self._truncated(current, size):
-            batch.entries.clear()  # what came before the clear is gone for the reader too
-            batch.cleared = True
+            self._clear(batch)
             current.pos = 0
             current.generation = compute_generation(current.fd, current.inode)
+        sizes = [os.fstat(tracked.fd).st_size for tracked in reversed(self._retired)]
+        for tracked, end in zip(self._retired, reversed(sizes), strict=True):
+            self._drain(tracked, batch, end)
         self._drain(current, batch, size)
-        if self._path_moved(current):
-            self._rotate(current, batch)
+
+    def _clear(self, batch: _Batch) -> None:
+        """The log was cleared: what was read before, and the rotated files, are gone."""
+        batch.entries.clear()
+        batch.cleared = True
+        for tracked in self._retired:
+            os.close(tracked.fd)
+        self._retired = []
 
     def _truncated(self, tracked: _Tracked, size: int) -> bool:
         if size == tracked.seen_size:
@@ -200,9 +221,7 @@ class LogFollower:
             return False
         return generation != tracked.generation
 
-    def _drain(self, tracked: _Tracked, batch: _Batch, size: int | None = None) -> None:
-        if size is None:
-            size = os.fstat(tracked.fd).st_size
+    def _drain(self, tracked: _Tracked, batch: _Batch, size: int) -> None:
         if size <= tracked.pos:
             return
         end = line_end(tracked.fd, size)
@@ -239,29 +258,85 @@ class LogFollower:
             return False  # mid-rotation (renamed, not yet recreated): look again next poll
         return stat.st_ino != current.inode
 
-    def _rotate(self, old: _Tracked, batch: _Batch) -> None:
-        self._drain(old, batch)  # lines appended between our fstat and the rename come first
-        old.retired_at = time.monotonic()
-        self._retired.append(old)
-        for name in self._rotated_since(old.inode):
-            between = self._open(name, at_end=False)
-            if between is not None:
-                self._drain(between, batch)
-                os.close(between.fd)
-        self._current = self._open(active_name(self._app), at_end=False)
-        if self._current is not None:
-            self._drain(self._current, batch)
+    def _switch(self, batch: _Batch) -> bool:
+        """The path names another file: retire ours, and the files rotated since, oldest first.
 
-    def _rotated_since(self, inode: int) -> list[str]:
-        """Names of rotated files newer than the file ``inode`` (now ``.k``): ``.k-1`` … ``.1``."""
-        newer: list[str] = []
-        for index, name in set_names(self._dir, self._app):
-            if index == 0:
-                continue
-            try:
-                if os.stat(self._dir / name).st_ino == inode:
-                    return newer[::-1]
-            except OSError:
-                continue
-            newer.append(name)
-        return []  # our old file is gone: which of the others are newer cannot be told
+        Returns:
+            Whether the active file changed (False: try again next poll).
+        """
+        old = self._current
+        assert old is not None
+        new = self._open(active_name(self._app), at_end=False)
+        if new is None or new.inode == old.inode:  # mid-rotation: look again next poll
+            if new is not None:
+                os.close(new.fd)
+            return False
+        between, found = self._between(old, new.inode)
+        now = time.monotonic()
+        if not found and os.fstat(old.fd).st_nlink == 0:
+            # Our file was deleted, not rotated: the log was cleared (or rotated past max_files
+            # since the last poll). What we still held is gone; every file left is newer.
+            os.close(old.fd)
+            self._clear(batch)
+        else:
+            old.retired_at = now
+            self._retired.append(old)
+            if not found:  # renamed out of the set: which files are newer cannot be told
+                self._close_all(between)
+                between = []
+        for tracked in between:  # kept a while too: other writers may add late lines
+            tracked.retired_at = now
+        self._retired.extend(between)
+        self._current = new
+        return True
+
+    def _between(self, old: _Tracked, new_inode: int) -> tuple[list[_Tracked], bool]:
+        """Rotated files older than ``new_inode`` and newer than ``old``, oldest first.
+
+        Walks the set newest first, number by number: rotation only moves files to higher
+        numbers, so a file may be met twice (dropped by inode), never skipped. When a rotation
+        moves our old file past the highest number, the walk is tried again.
+
+        Returns:
+            The files opened at offset 0, and whether ``old`` was met (if not, the files are
+            all those older than ``new_inode``).
+        """
+        for _attempt in range(3):
+            found: list[_Tracked] = []
+            seen = {new_inode}
+            past_new = False
+            for name in self._names_newest_first():
+                tracked = self._open(name, at_end=False)
+                if tracked is None:
+                    continue
+                if tracked.inode == old.inode:
+                    os.close(tracked.fd)
+                    return found[::-1], True
+                if tracked.inode == new_inode:
+                    past_new = True
+                if not past_new or tracked.inode in seen:  # newer than ``new``, or met twice
+                    os.close(tracked.fd)
+                    continue
+                seen.add(tracked.inode)
+                found.append(tracked)
+            if _attempt == 2 or os.fstat(old.fd).st_nlink == 0:
+                return found[::-1], False
+            self._close_all(found)  # old may have moved past the highest number: walk again
+        return [], False  # not reached
+
+    def _names_newest_first(self) -> list[str]:
+        """``<app>.log``, ``.1`` … up to past the highest number listed, whether listed or not.
+
+        A directory listing taken while files are renamed may miss a name: every number is
+        tried instead, and one missing meanwhile (mid-rotation) is simply not there.
+        """
+        listed = set_names(self._dir, self._app)
+        active = active_name(self._app)
+        # A few numbers more than listed: the listing may also have missed the highest ones.
+        top = (listed[-1][0] if listed else 0) + 4
+        return [active] + [f"{active}.{index}" for index in range(1, top + 1)]
+
+    @staticmethod
+    def _close_all(files: list[_Tracked]) -> None:
+        for tracked in files:
+            os.close(tracked.fd)

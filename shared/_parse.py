@@ -49,6 +49,10 @@ _LEVEL_ALIASES = {
     "finest": "trace",
 }
 _EPOCH_MS_ABOVE = 1e11  # epoch seconds reach 1e11 only in the year 5138: larger values are ms
+#: Deepest nesting of a record. orjson writes at most 254 levels, and entries travel on inside
+#: envelopes (a list of entries, an event batch) that add a few: deeper lines could be read but
+#: not exported or sent to the page.
+MAX_DEPTH = 200
 
 
 class MalformedLineError(ValueError):
@@ -75,6 +79,8 @@ def parse_line(raw: bytes) -> dict[str, Any]:
     obj = _load(raw)
     if not isinstance(obj, dict):
         raise MalformedLineError("JSON is not an object")
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _too_deep(obj):
+        raise MalformedLineError("nested too deep")
     if raw.startswith(OURS_PREFIX):
         return _ours(obj, raw)
     return _foreign(obj)
@@ -94,6 +100,18 @@ def _load(raw: bytes) -> Any:
     except (ValueError, TypeError, RecursionError, orjson.JSONEncodeError):
         raise MalformedLineError("invalid JSON") from None
     return obj
+
+
+def _too_deep(obj: dict[str, Any]) -> bool:
+    stack: list[tuple[Any, int]] = [(obj, 1)]
+    while stack:  # iterative: the point is that the nesting is deep
+        value, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        for child in value.values() if isinstance(value, dict) else value:
+            if isinstance(child, dict | list):
+                stack.append((child, depth + 1))
+    return False
 
 
 def _ours(obj: dict[str, Any], raw: bytes) -> dict[str, Any]:
@@ -187,11 +205,26 @@ def canonical_timestamp(text: str) -> str:
         moment = datetime.fromisoformat(text)
     except ValueError:
         raise MalformedLineError("invalid timestamp") from None
-    if len(text) == 27 and text[26] == "Z" and text[19] == "." and text[10] == "T":
-        return text  # already canonical; fromisoformat has checked the digits
+    if _canonical_layout(text):
+        return text  # fromisoformat has checked the digits
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)  # naive times in logs are taken as UTC
-    return format_timestamp(moment)
+    try:
+        return format_timestamp(moment)
+    except OverflowError:  # year 1 or 9999 with an offset: no such time in UTC
+        raise MalformedLineError("timestamp out of range") from None
+
+
+def _canonical_layout(text: str) -> bool:
+    # The separators too: ISO week dates such as 2026-W01-1T… have the same length.
+    return (
+        len(text) == 27
+        and text[26] == "Z"
+        and text[19] == "."
+        and text[10] == "T"
+        and text[4] == text[7] == "-"
+        and text[13] == text[16] == ":"
+    )
 
 
 def format_timestamp(moment: datetime) -> str:
@@ -261,8 +294,9 @@ def _foreign_timestamp(value: object) -> str | None:
 
 def _foreign_level(value: object) -> str | None:
     if isinstance(value, str):
-        if value.isdigit():
-            return _pino_level(int(value))
+        if value.isascii() and value.isdigit():  # not int(): "²" is a digit, and length is capped
+            digits = value.lstrip("0")
+            return _pino_level(int(digits or "0") if len(digits) < 4 else 1000)
         return _LEVEL_ALIASES.get(value.strip().lower())
     if isinstance(value, int | float) and not isinstance(value, bool):
         return _pino_level(value)
