@@ -74,7 +74,7 @@ class CommandError(Exception):
         errors = exc.errors()
         fields = model.model_fields if model is not None else {}
         parts = [_describe(e, fields) for e in errors if e["type"] != "extra_forbidden"]
-        unknown = [_name(e) for e in errors if e["type"] == "extra_forbidden"]
+        unknown = [_key(e) for e in errors if e["type"] == "extra_forbidden"]
         if unknown:
             known = ", ".join(fields) or "none"
             parts.append(f"unknown argument(s) {', '.join(unknown)}; expected: {known}")
@@ -83,6 +83,13 @@ class CommandError(Exception):
 
 def _name(error: ErrorDetails) -> str:
     return ".".join(str(part) for part in error["loc"]) or "arguments"
+
+
+def _key(error: ErrorDetails) -> str:
+    """An unknown key as given, quoted when it would not read as a name (empty, odd characters)."""
+    text = ".".join(str(part) for part in error["loc"])
+    shown = text if text.isidentifier() else repr(text)
+    return shown if len(shown) <= 60 else shown[:57] + "..."
 
 
 def _describe(error: ErrorDetails, fields: dict[str, FieldInfo]) -> str:

@@ -125,11 +125,13 @@ class DevHandler(BaseHTTPRequestHandler):
     # -- guards ---------------------------------------------------------------------------
 
     def _guarded(self) -> bool:
-        host, origin = self.headers.get("Host"), self.headers.get("Origin")
-        if host not in self.server.hosts:
-            return self._refuse(403, f"foreign Host {host!r}")
-        if origin is not None and origin not in self.server.origins:
-            return self._refuse(403, f"foreign Origin {origin!r}")
+        # Exactly one Host, and at most one Origin: with two, the check and whatever reads the
+        # header later could disagree about which one counts.
+        hosts, origins = self.headers.get_all("Host") or [], self.headers.get_all("Origin") or []
+        if len(hosts) != 1 or hosts[0] not in self.server.hosts:
+            return self._refuse(403, f"foreign Host {', '.join(hosts)[:100]!r}")
+        if len(origins) > 1 or (origins and origins[0] not in self.server.origins):
+            return self._refuse(403, f"foreign Origin {', '.join(origins)[:100]!r}")
         return True
 
     def _authorized(self) -> bool:
@@ -184,7 +186,8 @@ class DevHandler(BaseHTTPRequestHandler):
             data = orjson.dumps(body)
         except TypeError:  # a result the encoder cannot write: a bug, reported as one
             status, data = 500, b'{"code":"internal","message":"unencodable result"}'
-        self._send(status, "application/json", data)
+        # A refused HEAD gets the headers only: a body there would be read as the next response.
+        self._send(status, "application/json", data, body=self.command != "HEAD")
 
     def _send(self, status: int, content_type: str, data: bytes, *, body: bool = True) -> None:
         self.send_response(status)

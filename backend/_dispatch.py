@@ -38,6 +38,9 @@ __all__ = ["MODELS", "dispatch", "respond"]
 _log = get_logger(__name__)
 _CAMEL = re.compile(r"(?<=[a-z0-9])([A-Z])")
 _INTERNAL_MESSAGE = "internal error; the details are in the log"
+#: Deepest nesting accepted inside one argument. No argument is a container, so this only stops
+#: a payload nested deep enough to exhaust the stack of the JSON encoder (a RecursionError).
+MAX_DEPTH = 32
 
 
 def _no_null_byte(path: Path) -> Path:
@@ -179,6 +182,9 @@ def _validate(model: type[BaseModel], args: Mapping[str, Any] | None) -> dict[st
     if not isinstance(args, Mapping):
         raise CommandError("invalid_args", "arguments must be an object")
     given = _snake_case_keys(args)
+    for key, value in given.items():
+        if _too_deep(value):
+            raise CommandError("invalid_args", f"{key}: nested more than {MAX_DEPTH} levels deep")
     fields = model.model_fields
     # null for an optional argument means "not given" (Tauri's Option<T>).
     given = {
@@ -205,6 +211,21 @@ def _snake_case_keys(args: Mapping[str, Any]) -> dict[str, Any]:
             raise CommandError("invalid_args", f"{snake}: given twice (as {key} too)")
         named[snake] = value
     return named
+
+
+def _too_deep(value: Any) -> bool:
+    # Level by level rather than recursively: the point is not to need the stack.
+    level = [value]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for item in level
+            if isinstance(item, Mapping | list | tuple)
+            for child in (item.values() if isinstance(item, Mapping) else item)
+        ]
+        if not level:
+            return False
+    return True
 
 
 def _jsonable(value: Any) -> Any:

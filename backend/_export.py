@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import os
 import tempfile
@@ -19,7 +20,7 @@ from typing import IO, Any, Literal
 
 import orjson
 
-from backend._app import CommandError
+from backend._app import CommandError, ErrorCode
 
 __all__ = ["CSV_COLUMNS", "RECORD_KEYS", "WRITERS", "ExportFormat", "export_target", "write_export"]
 
@@ -29,6 +30,21 @@ ExportFormat = Literal["jsonl", "csv", "txt"]
 RECORD_KEYS = ("timestamp", "level", "category", "message", "target", "fields", "span", "pid")
 CSV_COLUMNS = ("timestamp", "level", "category", "target", "message", "fields", "span", "pid")
 _Writer = Callable[[IO[bytes], Iterable[dict[str, Any]]], int]
+#: How an OS refusal to write the target reaches the page; anything else (disk full, file too
+#: large, I/O error) is ``internal`` with the OS's reason.
+_OS_CODES: dict[int, ErrorCode] = {
+    errno.EACCES: "permission_denied",
+    errno.EPERM: "permission_denied",
+    errno.EROFS: "permission_denied",
+    errno.ENOENT: "not_found",
+    errno.ENOTDIR: "invalid_args",
+    errno.EISDIR: "invalid_args",
+    errno.ENAMETOOLONG: "invalid_args",
+    errno.ELOOP: "invalid_args",
+}
+#: Characters of the target's name kept in the temporary file's name, so that a target whose name
+#: is near the file system's limit still leaves room for the prefix and suffix.
+_TEMP_NAME_CHARS = 100
 
 
 def export_target(output_path: Path, *, overwrite: bool, log_paths: Iterable[Path]) -> Path:
@@ -41,19 +57,48 @@ def export_target(output_path: Path, *, overwrite: bool, log_paths: Iterable[Pat
         log_paths: The files of the log set, which must not be overwritten by their own export.
 
     Raises:
-        CommandError: ``invalid_args`` (a directory, or a log file), ``not_found`` (the directory
-            is missing), ``already_exists`` (a file is there and ``overwrite`` is false).
+        CommandError: ``invalid_args`` (a directory, a device or other non-regular file, a log
+            file, a parent that is a file, a name too long, ``~user`` of no user), ``not_found``
+            (the directory is missing), ``already_exists`` (a file is there and ``overwrite`` is
+            false), or the OS's refusal to look (see `refused`).
     """
-    target = Path(os.path.abspath(output_path.expanduser()))
+    try:
+        target = Path(os.path.abspath(output_path.expanduser()))
+    except RuntimeError:  # "~name" of no user, or no home directory at all
+        head = output_path.parts[0] if output_path.parts else str(output_path)
+        raise CommandError(
+            "invalid_args", f"output_path: cannot expand {head!r}: no such home directory"
+        ) from None
+    try:
+        _check_target(target, overwrite=overwrite, log_paths=log_paths)
+    except OSError as exc:  # e.g. a name too long, a directory we may not search
+        raise refused(target, exc) from None
+    return target
+
+
+def _check_target(target: Path, *, overwrite: bool, log_paths: Iterable[Path]) -> None:
     if target.is_dir():
         raise CommandError("invalid_args", f"output_path: {target} is a directory, not a file")
+    if target.exists() and not target.is_file():  # replacing /dev/null or a FIFO is no export
+        raise CommandError("invalid_args", f"output_path: {target} is not a regular file")
+    if target.parent.exists() and not target.parent.is_dir():
+        raise CommandError("invalid_args", f"output_path: {target.parent} is not a directory")
     if not target.parent.is_dir():
         raise CommandError("not_found", f"output_path: directory {target.parent} does not exist")
     if target in {Path(os.path.abspath(path)) for path in log_paths}:
         raise CommandError("invalid_args", f"output_path: {target} is one of the log files")
     if not overwrite and (target.exists() or target.is_symlink()):
         raise _exists(target)
-    return target
+
+
+def refused(target: Path, exc: OSError) -> CommandError:
+    """The error for an OS failure to check or write ``target``, naming it and the reason.
+
+    The OS's own file name is left out: it may be the temporary file, which the page never saw.
+    """
+    code = _OS_CODES.get(exc.errno or 0, "internal")
+    reason = exc.strerror or type(exc).__name__
+    return CommandError(code, f"output_path: cannot write {target}: {reason}")
 
 
 def write_export(
@@ -68,11 +113,15 @@ def write_export(
 
     Raises:
         CommandError: ``already_exists`` when the target appeared meanwhile and ``overwrite``
-            is false.
-        OSError: The file could not be written (nothing is left behind).
+            is false; the OS's refusal or failure to write (see `refused`). Nothing is left
+            behind, whatever failed.
     """
     writer = WRITERS[format]
-    fd, temp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".part")
+    prefix = f".{target.name[:_TEMP_NAME_CHARS]}."
+    try:
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=".part")
+    except OSError as exc:
+        raise refused(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as out:
             count = writer(out, entries)
@@ -80,9 +129,11 @@ def write_export(
             os.fsync(out.fileno())
             size = out.tell()
         _publish(temp, target, overwrite)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+        if isinstance(exc, OSError):  # disk full, file too large, refused …
+            raise refused(target, exc) from None
         raise
     return count, size
 
