@@ -177,7 +177,7 @@ class FileSink:
             if written == len(data):
                 if _lseek(self._fd, 0, _SEEK_CUR) >= self._max_bytes:
                     with self._lock:
-                        self._try_rotate()
+                        self._try_rotate(data)
                 return
         with self._lock:
             if self._closed:
@@ -199,7 +199,7 @@ class FileSink:
             return None
         self._solved("write")
         if self._size() >= self._max_bytes:
-            self._try_rotate()
+            self._try_rotate(data)
         if self._problems or not self._dropped:
             return None
         dropped, self._dropped = self._dropped, 0
@@ -228,12 +228,13 @@ class FileSink:
         except OSError:
             return 0
 
-    def _try_rotate(self) -> None:
+    def _try_rotate(self, last: bytes) -> None:
+        # ``last``: the record just written, which may have gone to a deleted file (see _rotate).
         now = time.monotonic()
         if now < self._rotate_after:
             return
         try:
-            self._rotate()
+            self._rotate(last)
         except OSError as exc:
             # Keep writing to the full file; retrying on every record would cost a lock each.
             self._rotate_after = now + _ROTATE_RETRY_S
@@ -247,14 +248,22 @@ class FileSink:
             return
         self._solved("rotate")
 
-    def _rotate(self) -> None:
+    def _rotate(self, last: bytes) -> None:
         with rotation_lock(self.lock_path):
             current = _stat_or_none(self._path)
+            lost = False
             if current is not None and _identity(current) == self._identity:
                 if current.st_size < self._max_bytes:
                     return  # truncated meanwhile (clear_logs): keep writing here
                 self._shift()
+            else:
+                # Another writer rotated our file away; if it has been deleted since (clear_logs,
+                # or max_files reached), the record just written went nowhere: write it again.
+                # (Written just before a clear, it comes back once: better than lost.)
+                lost = os.fstat(self._fd).st_nlink == 0
             self._reopen()
+            if lost:
+                self._append(last, 0)
 
     def _shift(self) -> None:
         # Highest number first, so no rename overwrites a file that still has to move; one

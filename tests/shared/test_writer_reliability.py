@@ -20,9 +20,11 @@ import pytest
 
 from shared._config import LogConfig
 from shared._events import LogEvent
+from shared._files import clear_log_files
 from shared._follow import LogFollower
 from shared._query import query_logs
 from shared._setup import get_logger, init_logging, reset_logging
+from shared._sink import FileSink
 
 Python = Callable[..., subprocess.CompletedProcess[str]]
 Lines = Callable[..., list[bytes]]
@@ -549,3 +551,29 @@ init_logging(LogConfig(log_dir=sys.argv[1], console_level="error"), env_filter="
 get_logger("restarted").info("one")
 get_logger("restarted").info("two")
 """
+
+
+class TestClearWhileAWriterIsBehind:
+    def test_record_sent_to_a_deleted_rotated_file_is_written_again(self, tmp_path: Path) -> None:
+        """A writer whose file another writer rotated away, and clear_logs then deleted, does
+        not lose its next record: it lands in the active file."""
+        size = 100
+
+        def record(n: int) -> bytes:
+            return f"{n:08d} ".encode().ljust(size - 1, b"x") + b"\n"
+
+        behind = FileSink(tmp_path, "app", 3 * size, 10)
+        ahead = FileSink(tmp_path, "app", 3 * size, 10)
+        try:
+            behind.write(record(0))
+            for n in (1, 2):
+                ahead.write(record(n))  # the file is full: app.log → app.log.1
+            assert (tmp_path / "app.log.1").exists()
+            clear_log_files(tmp_path, "app")  # deletes app.log.1, where `behind` still points
+            behind.write(record(3))
+            ahead.write(record(4))
+        finally:
+            behind.close()
+            ahead.close()
+        kept = [int(raw[:8]) for raw in (tmp_path / "app.log").read_bytes().splitlines()]
+        assert kept == [3, 4]
