@@ -20,7 +20,7 @@ from shared._search import exact_finder
 
 FIRST_CHUNK = 64 * 1024  # small first read: "the last 100" is usually in the last few KiB
 MAX_CHUNK = 1024 * 1024
-MAX_LINE = 4 * 1024 * 1024  # longer lines are reported as malformed, never loaded
+MAX_LINE = 16 * 1024 * 1024  # longer lines are reported as malformed, never loaded
 _FOREIGN_START = re.compile(rb'\n(?!\{"timestamp":")')
 
 

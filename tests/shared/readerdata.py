@@ -257,9 +257,12 @@ def rotate(fd):
     try:
         st, mine = os.stat(path), os.fstat(fd)
         if st.st_ino == mine.st_ino and st.st_size >= max_bytes:
-            for index in range(8, 0, -1):
-                if os.path.exists(f"{path}.{index}"):
-                    os.rename(f"{path}.{index}", f"{path}.{index + 1}")
+            # Keeps every file: a follower slowed down by a busy machine must not find one
+            # deleted under it (that loss is max_files's, tested elsewhere).
+            prefix = os.path.basename(path) + "."
+            rotated = [n[len(prefix):] for n in os.listdir(log_dir) if n.startswith(prefix)]
+            for index in sorted((int(s) for s in rotated if s.isdigit()), reverse=True):
+                os.rename(f"{path}.{index}", f"{path}.{index + 1}")
             os.rename(path, path + ".1")
         os.close(fd)
         return os.open(path, flags)
