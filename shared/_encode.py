@@ -91,9 +91,9 @@ def encode_json(record: dict[str, Any]) -> bytes:
 def readable_non_finite(data: bytes, record: dict[str, Any]) -> bytes:
     """Return ``data``, orjson's encoding of ``record``, with NaN and infinities as text.
 
-    orjson writes them as ``null``; cheap enough for every record: only a line holding more
-    ``null`` than the span's own has its fields looked at, and only one with such a float is
-    encoded again.
+    orjson writes them as ``null``. Cheap enough for every record: only a line holding more
+    ``null`` than its span and source account for has its fields looked at, and only one with
+    such a float is encoded again.
 
     Args:
         data: The encoded record.
@@ -103,7 +103,10 @@ def readable_non_finite(data: bytes, record: dict[str, Any]) -> bytes:
         ``data`` itself, or the record encoded again with ``"NaN"``/``"Infinity"``/``"-Infinity"``.
     """
     span = record.get("span")
-    own = span is None or (isinstance(span, dict) and span.get("parent_id") is None)
+    # The nulls the record itself writes: no span or a root span's parent, a null source.
+    own = (span is None or (isinstance(span, dict) and span.get("parent_id") is None)) + (
+        record.get("source", "") is None
+    )
     if data.count(_NULL) > own and _has_non_finite(record.get("fields")):
         return _encode_sanitized(record)
     return data
