@@ -107,6 +107,15 @@ class DevHandler(BaseHTTPRequestHandler):
         if self._guarded():
             self._send_static(urlsplit(self.path).path, body=False)
 
+    def do_OTHER(self) -> None:
+        """Any other method: refused in the JSON error shape, after the same guards."""
+        if self._guarded():
+            self.close_connection = True
+            message = f"method {self.command} is not allowed; use GET, HEAD or POST"
+            self._send_json(405, {"code": "invalid_args", "message": message})
+
+    do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_TRACE = do_CONNECT = do_OTHER
+
     def do_POST(self) -> None:
         """``/invoke/<command>`` with a JSON object body."""
         if not self._guarded():

@@ -300,3 +300,23 @@ class TestLoopbackOnly:
         with pytest.raises(OSError, match=r"refused|assign requested address|unreachable"):
             socket.create_connection((address, guarded.port), timeout=10).close()
         socket.create_connection(("127.0.0.1", guarded.port), timeout=10).close()  # the control
+
+
+class TestOtherMethods:
+    @pytest.mark.parametrize("method", ["PUT", "DELETE", "PATCH", "OPTIONS", "TRACE"])
+    @pytest.mark.parametrize("path", ["/", "/invoke/clear_logs", "/events"])
+    def test_are_405_in_the_error_shape(self, guarded: Any, method: str, path: str) -> None:
+        """Methods the server does not serve get the JSON envelope, not the stock HTML page,
+        and do nothing (a DELETE on clear_logs clears nothing)."""
+        status, headers, body = send(guarded, method, path, b"{}", with_token(guarded))
+        assert status == 405
+        assert headers["content-type"] == "application/json"
+        answer = orjson.loads(body or b"")
+        assert answer["code"] == "invalid_args"
+        assert method in answer["message"]
+        assert (Path(guarded.log_dir) / f"{APP}.log").read_text().count(SECRET) == 1
+
+    def test_a_foreign_host_is_refused_first(self, guarded: Any) -> None:
+        """The guards run before the method is looked at."""
+        answer = send(guarded, "OPTIONS", "/invoke/clear_logs", None, {}, host="evil.example")
+        assert_refused(guarded, answer, 403)
