@@ -67,6 +67,8 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--category", choices=sorted(CATEGORIES))
     parser.add_argument("--search", help="case-insensitive text in message, target or fields")
     parser.add_argument("--regex", action="store_true", help="--search is a regular expression")
+    parser.add_argument("--request-id", metavar="ID", help="exactly this fields.request_id")
+    parser.add_argument("--span-id", metavar="ID", help="entries of this span and its children")
     for name in ("since", "until"):
         parser.add_argument(
             f"--{name}",
@@ -120,6 +122,8 @@ def _matcher(args: argparse.Namespace) -> Matcher:
         regex=args.regex,
         since=args.since,
         until=args.until,
+        request_id=args.request_id,
+        span_id=args.span_id,
     )
     try:
         return Matcher(criteria)

@@ -92,6 +92,8 @@ def get_recent_logs(
     since: Instant | None = None,
     until: Instant | None = None,
     before: str | None = None,
+    request_id: str | None = None,
+    span_id: str | None = None,
 ) -> list[dict[str, Any]]:
     """Return the newest ``limit`` matching entries, oldest first (at most `MAX_LIMIT`).
 
@@ -109,6 +111,8 @@ def get_recent_logs(
         since=since,
         until=until,
         before=before,
+        request_id=request_id,
+        span_id=span_id,
     )
     return query_logs(app.log_dir, query, limit=limit, app_name=app.app_name).entries
 
@@ -172,6 +176,8 @@ def export_logs(
     regex: bool = False,
     since: Instant | None = None,
     until: Instant | None = None,
+    request_id: str | None = None,
+    span_id: str | None = None,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write every matching entry (oldest first) to ``output_path``, atomically.
@@ -195,7 +201,8 @@ def export_logs(
         regex=regex,
         since=since,
         until=until,
-        before=None,
+        request_id=request_id,
+        span_id=span_id,
     )
     log_paths = [f.path for f in log_files(app.log_dir, app.app_name)]
     target = export_target(output_path, overwrite=overwrite, log_paths=log_paths)
@@ -249,7 +256,9 @@ def _query(
     regex: bool,
     since: datetime | None,
     until: datetime | None,
-    before: str | None,
+    before: str | None = None,
+    request_id: str | None,
+    span_id: str | None,
 ) -> LogQuery:
     if regex and search is not None:
         _check_pattern(search)
@@ -263,6 +272,8 @@ def _query(
             since=since,
             until=until,
             before=before,
+            request_id=request_id,
+            span_id=span_id,
         )
     except ValidationError as exc:
         raise CommandError.invalid_args(exc) from None

@@ -15,6 +15,9 @@ parsed. The reasoning each one rests on:
   test. Any line whose category is midi, ours or foreign, holds the string token ``"midi"``
   (quotes inside JSON strings are escaped) unless it uses ``\\u`` escapes.
 - Time: our timestamps are fixed-width UTC text at a fixed offset, so they compare as bytes.
+- Request and span ids: a line whose ``fields.request_id`` (or span id) equals the value holds
+  the value as JSON string content, escaped as orjson escapes it, unless the line has a
+  backslash (another writer may escape differently).
 
 Kept free of pydantic so the command line starts fast.
 """
@@ -26,6 +29,8 @@ import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import orjson
 
 from shared._parse import (
     CATEGORIES,
@@ -56,6 +61,8 @@ class Criteria:
     regex: bool = False
     since: datetime | None = None
     until: datetime | None = None
+    request_id: str | None = None
+    span_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,6 +102,10 @@ class Matcher:
         # Any line of that category, ours or foreign, holds the value as a JSON string token
         # (inside a string a quote is escaped) — or an escape that spells it.
         self.category_value = f'"{self.category}"'.encode() if known else None
+        self.request_id, self.span_id = criteria.request_id, criteria.span_id
+        self._ids = tuple(
+            orjson.dumps(value)[1:-1] for value in (self.request_id, self.span_id) if value
+        )
         self._since_b = self.since.encode() if self.since else None
         self._until_b = self.until.encode() if self.until else None
         self.impossible = self.levels == frozenset() or bool(
@@ -124,12 +135,7 @@ class Matcher:
 
     def matches(self, entry: dict[str, Any]) -> bool:
         """The authoritative test of a parsed entry."""
-        if self.levels is not None and entry["level"] not in self.levels:
-            return False
-        if self.category is not None and entry["category"] != self.category:
-            return False
-        stamp = entry["timestamp"]
-        if (self.since and stamp < self.since) or (self.until and stamp > self.until):
+        if not self._values_match(entry):
             return False
         if self._needle is not None:
             needle = self._needle
@@ -138,12 +144,22 @@ class Matcher:
             return any(self._regex.search(text) for text in entry_texts(entry))
         return True
 
+    def _values_match(self, entry: dict[str, Any]) -> bool:
+        stamp, request_id = entry["timestamp"], self.request_id
+        return not (
+            (self.levels is not None and entry["level"] not in self.levels)
+            or (self.category is not None and entry["category"] != self.category)
+            or (self.since is not None and stamp < self.since)
+            or (self.until is not None and stamp > self.until)
+            or (request_id is not None and entry["fields"].get("request_id") != request_id)
+            or (self.span_id is not None and not _in_span(entry["span"], self.span_id))
+        )
+
     def precheck(self, line: bytes) -> bool:
         """False only for lines that cannot match (see the module docstring)."""
         if self.search_anchor is not None and not self.search_anchor.in_line(line):
             return False
-        value = self.category_value
-        if value is not None and value not in line and UNICODE_ESCAPE not in line:
+        if not self._values_precheck(line):
             return False
         if not line.startswith(OURS_PREFIX):
             return True
@@ -152,6 +168,13 @@ class Matcher:
         if self.category_token is not None and self.category_token not in line:
             return False
         return self._time_precheck(line)
+
+    def _values_precheck(self, line: bytes) -> bool:
+        # Values any matching line holds, ours or foreign (unless escaped another way).
+        value = self.category_value
+        if value is not None and value not in line and UNICODE_ESCAPE not in line:
+            return False
+        return not self._ids or b"\\" in line or all(token in line for token in self._ids)
 
     def _time_precheck(self, line: bytes) -> bool:
         if self._since_b is None and self._until_b is None:
@@ -162,6 +185,11 @@ class Matcher:
         if self._since_b is not None and stamp < self._since_b:
             return False
         return self._until_b is None or stamp <= self._until_b
+
+
+def _in_span(span: Any, span_id: str) -> bool:
+    """Whether the entry's span is ``span_id`` or a child of it."""
+    return isinstance(span, dict) and span_id in (span.get("id"), span.get("parent_id"))
 
 
 def _levels(level: str | None, min_level: str | None) -> frozenset[str] | None:

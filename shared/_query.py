@@ -48,6 +48,10 @@ class LogQuery(BaseModel, frozen=True):
     """Inclusive; naive times are taken as UTC."""
     before: str | None = None
     """An entry id: only entries strictly older than it."""
+    request_id: str | None = None
+    """Exactly this ``fields.request_id``."""
+    span_id: str | None = None
+    """Entries in this span or in its direct children (``span.id`` or ``span.parent_id``)."""
 
     @field_validator("since", "until")
     @classmethod
@@ -73,6 +77,8 @@ class LogQuery(BaseModel, frozen=True):
             regex=self.regex,
             since=self.since,
             until=self.until,
+            request_id=self.request_id,
+            span_id=self.span_id,
         )
 
     def matcher(self) -> Matcher:

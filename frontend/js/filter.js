@@ -7,9 +7,7 @@
  * - `search`: case-insensitive substring (or, with `regex`, a case-insensitive regular
  *   expression) of the message, the target, or a string / integer leaf of `fields`.
  * - `since` / `until`: inclusive bounds on the timestamp (UTC text compares as time).
- * Two criteria exist only here (the backend has no argument for them): `requestId` (exact
- * `fields.request_id`; sent to the server as the search when no search is set, a superset) and
- * `spanId` (the entry's span or its parent span).
+ * - `requestId`: exact `fields.request_id`; `spanId`: the entry's span or its parent span.
  */
 
 export const LEVELS = /** @type {const} */ (['trace', 'debug', 'info', 'warn', 'error']);
@@ -89,13 +87,14 @@ export function serverArgs(f) {
   if (f.level) args.level = f.level;
   if (f.minLevel) args.min_level = f.minLevel;
   if (f.category) args.category = f.category;
-  const search = f.search || (f.requestId ?? '');
-  if (search) {
-    args.search = search;
-    if (f.search && f.regex) args.regex = true;
+  if (f.search) {
+    args.search = f.search;
+    if (f.regex) args.regex = true;
   }
   if (f.since) args.since = f.since;
   if (f.until) args.until = f.until;
+  if (f.requestId) args.request_id = f.requestId;
+  if (f.spanId) args.span_id = f.spanId;
   return args;
 }
 

@@ -150,6 +150,24 @@ class TestQueryCommand:
         _, out, _ = run(capsys, "query", "--dir", str(tmp_path), "--json", "--before", first)
         assert [orjson.loads(line)["fields"]["seq"] for line in out.splitlines()] == list(range(7))
 
+    def test_request_and_span_ids_select_exactly(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--request-id and --span-id take exact ids (a span's children come along)."""
+        span = {"name": "n", "id": "s1", "parent_id": None}
+        child = {"name": "n", "id": "s2", "parent_id": "s1"}
+        with (tmp_path / f"{APP}.log").open("wb") as out:
+            for seq, fields, in_span in (
+                (0, {"request_id": "r1"}, span),
+                (1, {"request_id": "r10"}, child),
+                (2, {"note": "r1"}, None),
+            ):
+                out.write(orjson.dumps(record(seq, fields={"seq": seq, **fields}, span=in_span)))
+                out.write(b"\n")
+        for option, value, expected in (("--request-id", "r1", [0]), ("--span-id", "s1", [0, 1])):
+            _, out_text, _ = run(capsys, "query", "--dir", str(tmp_path), "--json", option, value)
+            assert [orjson.loads(x)["fields"]["seq"] for x in out_text.splitlines()] == expected
+
     @pytest.mark.parametrize(
         ("argv", "message"),
         [

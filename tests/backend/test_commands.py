@@ -118,6 +118,31 @@ class TestGetRecentLogs:
         log_dir.rmdir()
         assert dispatch(app, "get_recent_logs", {}) == []
 
+    def test_request_and_span_ids_filter_exactly(
+        self, app: AppContext, active: Path, write: Write, rec: Rec
+    ) -> None:
+        """``requestId``/``spanId`` (camelCase from the page) select exact values, old or new."""
+        root = {"name": "n", "id": "s1", "parent_id": None}
+        child = {"name": "n", "id": "s2", "parent_id": "s1"}
+        write(active, [
+            rec("a", fields={"request_id": "req-1"}, span=root),
+            rec("b", fields={"request_id": "req-10"}, span=child),
+            rec("c", fields={"note": "req-1"}),
+        ])  # fmt: skip
+        by_request = dispatch(app, "get_recent_logs", {"requestId": "req-1"})
+        assert [e["message"] for e in by_request] == ["a"]
+        assert [e["message"] for e in dispatch(app, "get_recent_logs", {"spanId": "s1"})] == [
+            "a",
+            "b",
+        ]
+
+    @pytest.mark.parametrize("key", ["request_id", "span_id"])
+    def test_an_id_that_is_not_text_is_invalid(self, app: AppContext, key: str) -> None:
+        with pytest.raises(CommandError) as caught:
+            dispatch(app, "get_recent_logs", {key: 7})
+        assert caught.value.code == "invalid_args"
+        assert key in caught.value.message
+
 
 class TestGetPerformanceMetrics:
     def test_includes_this_process(self, app: AppContext) -> None:
@@ -226,6 +251,17 @@ class TestExportLogs:
         copy.mkdir()
         shutil.copy(target, copy / f"{APP}.log")
         assert without_id(query_logs(copy, limit=100).entries) == sample
+
+    def test_exports_only_one_request(
+        self, app: AppContext, active: Path, write: Write, rec: Rec, tmp_path: Path
+    ) -> None:
+        write(active, [rec(m, fields={"request_id": r}) for m, r in (("a", "r1"), ("b", "r2"))])
+        target = tmp_path / "one.jsonl"
+        assert (
+            dispatch(app, "export_logs", {"output_path": str(target), "request_id": "r2"})["count"]
+            == 1
+        )
+        assert orjson.loads(target.read_bytes())["message"] == "b"
 
     def test_csv_round_trips_through_the_csv_module(
         self, app: AppContext, sample: list[dict[str, Any]], tmp_path: Path

@@ -323,6 +323,29 @@ class TestDetail:
         page.wait_for_function("() => !window.__msc.logStore.state.loading")
         assert "before" in [e["message"] for e in shown(page)]
 
+    def test_request_id_filter_reaches_entries_older_than_the_loaded_page(
+        self, page: Page, dev_server: DevServer
+    ) -> None:
+        """The request id is a server-side filter, not a search: its first step shows up though
+        more than a page of newer entries mention the id in their messages."""
+        start = datetime.now(UTC) - timedelta(hours=1)
+        write_records(
+            dev_server.log_dir,
+            [record("first step", fields={"request_id": "req-9"}, at=start)]
+            + [
+                record(f"retry {i} of req-9", at=start + timedelta(milliseconds=i + 1))
+                for i in range(6000)  # more than the first page (5,000)
+            ]
+            + [record("last step", fields={"request_id": "req-9"})],
+        )
+        open_viewer(page, dev_server)
+        assert "first step" not in [e["message"] for e in shown(page)]
+        page.locator(".row .c-message", has_text="last step").click()
+        page.locator('msc-detail-pane [data-filter="requestId"]').click()
+        page.wait_for_function("() => !window.__msc.logStore.state.loading")
+        expect(page.locator("msc-log-list .row:not([hidden])")).to_have_count(2)
+        assert [e["message"] for e in shown(page)] == ["first step", "last step"]
+
     def test_span_id_click_filters_by_span(self, page: Page, dev_server: DevServer) -> None:
         """Clicking the span id keeps the entries of that span (and of its child spans)."""
         write_records(

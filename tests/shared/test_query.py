@@ -322,3 +322,64 @@ class TestRoundTripWithWriter:
         for entry in entries:
             LogEvent.model_validate({k: v for k, v in entry.items() if k != "id"})
         assert os.path.exists(tmp_path / f"{APP}.log")
+
+
+class TestIdFilters:
+    """``request_id`` and ``span_id``: exact values over the whole set, not substrings."""
+
+    def write(self, tmp_path: Path, recs: list[dict[str, Any]], raw: bytes = b"") -> None:
+        with (tmp_path / f"{APP}.log").open("wb") as out:
+            out.writelines(line(rec) for rec in recs)
+            out.write(raw)
+
+    def seqs(self, tmp_path: Path, **criteria: str) -> list[int]:
+        result = query_logs(tmp_path, LogQuery(**criteria), limit=1000)
+        return [entry["fields"]["seq"] for entry in result.entries]
+
+    def test_request_id_is_matched_exactly(self, tmp_path: Path) -> None:
+        """``req-1`` finds neither ``req-10`` nor a message that mentions it."""
+        ids = ["req-1", "req-10", "req-1", None, "REQ-1"]
+        recs = [
+            record(i, fields={"seq": i} | ({"request_id": rid} if rid else {}))
+            for i, rid in enumerate(ids)
+        ]
+        recs.append(record(5, message="retrying req-1"))
+        self.write(tmp_path, recs)
+        assert self.seqs(tmp_path, request_id="req-1") == [0, 2]
+        assert self.seqs(tmp_path, request_id="req-1", search="message 2") == [2]
+
+    def test_span_id_finds_the_span_and_its_children(self, tmp_path: Path) -> None:
+        spans = [
+            {"name": "import", "id": "s1", "parent_id": None},
+            {"name": "parse", "id": "s2", "parent_id": "s1"},
+            {"name": "other", "id": "s3", "parent_id": None},
+            {"name": "deeper", "id": "s4", "parent_id": "s2"},
+        ]
+        self.write(tmp_path, [record(i, span=span) for i, span in enumerate(spans)])
+        assert self.seqs(tmp_path, span_id="s1") == [0, 1]
+        assert self.seqs(tmp_path, span_id="s2") == [1, 3]
+
+    def test_values_json_escapes_are_found(self, tmp_path: Path) -> None:
+        """Quotes, slashes and non-ASCII in the id, as orjson and as other writers escape them."""
+        tricky = 'a"b/c\\dé'
+        ours = record(0, fields={"seq": 0, "request_id": tricky})
+        foreign = (
+            b'{"time":"2026-11-28T01:00:01Z","level":"info","msg":"x","seq":1,'
+            b'"request_id":"a\\"b\\/c\\\\d\\u00e9"}\n'
+        )
+        self.write(tmp_path, [ours], foreign)
+        assert self.seqs(tmp_path, request_id=tricky) == [0, 1]
+
+    def test_ids_page_back_across_rotated_files(self, tmp_path: Path) -> None:
+        """Older matches are found by paging, not only among entries already loaded."""
+        for index, name in enumerate([f"{APP}.log.2", f"{APP}.log.1", f"{APP}.log"]):
+            with (tmp_path / name).open("wb") as out:
+                for i in range(index * 100, index * 100 + 100):
+                    rid = "req-x" if i % 50 == 7 else f"req-{i}"
+                    out.write(line(record(i, fields={"seq": i, "request_id": rid})))
+        newest = query_logs(tmp_path, LogQuery(request_id="req-x"), limit=2)
+        assert [e["fields"]["seq"] for e in newest.entries] == [207, 257]
+        older = query_logs(
+            tmp_path, LogQuery(request_id="req-x", before=newest.entries[0]["id"]), limit=10
+        )
+        assert [e["fields"]["seq"] for e in older.entries] == [7, 57, 107, 157]
