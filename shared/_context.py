@@ -218,7 +218,7 @@ class Span:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        duration_ms = (time.perf_counter() - self._start) * 1000.0
+        duration_ms = round((time.perf_counter() - self._start) * 1000.0, 3)  # to the µs
         try:
             if _span_timing_enabled():
                 self._log_close(duration_ms, exc)
@@ -295,7 +295,7 @@ class TimingGuard:
         fields: dict[str, Any] = {
             "category": LogCategory.PERFORMANCE.value,
             "operation": self.operation,
-            "duration_ms": duration_ms,
+            "duration_ms": round(duration_ms, 3),  # to the µs
         }
         if exc is not None:
             fields["error"] = f"{type(exc).__name__}: {exc}"

@@ -262,7 +262,7 @@ def visible_messages(page: Page) -> list[str]:
           .filter((r) => { const b = r.getBoundingClientRect();
                            const v = r.closest('.viewport').getBoundingClientRect();
                            return b.bottom > v.top && b.top < v.bottom; })
-          .map((r) => r.querySelector('.c-message').textContent)"""
+          .map((r) => r.querySelector('.c-message .msg').textContent)"""
     )
     return result
 

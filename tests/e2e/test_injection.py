@@ -279,18 +279,16 @@ class TestBidi:
         )
         open_viewer(page, dev_server)
         page.locator("msc-search-box input").fill("needle-in-field")
-        hit = page.locator("msc-log-list .row:not([hidden]) .field-hit")
-        expect(hit).to_be_visible()
+        hit = page.locator("msc-log-list .row:not([hidden]) .fields > span").first
+        expect(hit).to_have_text(re.compile("needle-in-field$"))
         boxes = page.evaluate(
             """() => {
-              const hit = document.querySelector('msc-log-list .row:not([hidden]) .field-hit');
-              const cell = hit.parentElement;
-              const range = document.createRange();
-              range.setStartBefore(cell.firstChild); range.setEndBefore(hit);
+              const hit = document.querySelector('msc-log-list .row:not([hidden]) .fields > span');
+              const message = hit.closest('.c-message').querySelector('.msg');
               const key = document.createRange();
               key.setStartBefore(hit.firstChild); key.setEndBefore(hit.lastChild);
               const box = (thing) => thing.getBoundingClientRect().toJSON();
-              return { message: box(range), hit: box(hit), key: box(key),
+              return { message: box(message), hit: box(hit), key: box(key),
                        value: box(hit.lastChild) };
             }"""
         )

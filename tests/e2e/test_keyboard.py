@@ -68,7 +68,7 @@ class TestShortcuts:
         page.keyboard.press("k")
         page.keyboard.press("k")
         assert selected(page) == "step 3"
-        expect(page.locator(".row.selected .c-message")).to_have_text("step 3")
+        expect(page.locator(".row.selected .c-message .msg")).to_have_text("step 3")
 
     def test_space_pauses_and_resumes_the_live_tail(
         self, page: Page, dev_server: DevServer, writer: Writer

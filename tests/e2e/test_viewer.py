@@ -76,6 +76,36 @@ class TestFetch:
         expect(page.locator("msc-status-bar")).to_contain_text("Streaming")
         shot(page, "viewer-light")
 
+    def test_rows_show_fields_after_the_message(self, page: Page, dev_server: DevServer) -> None:
+        """Each row shows its fields as key=value after the message, long values cut, one line."""
+        many = {f"key{i:02}": "v" * 30 for i in range(40)}
+        extra = {"tags": ["a", 1], "lines": "a\nb"}
+        write_records(
+            dev_server.log_dir,
+            [
+                record("note_on", fields={"note": 60, "device": "Launchkey 49"} | extra),
+                record("long value", fields={"blob": "x" * 500}),
+                record("many fields", fields=many),
+                record("no fields"),
+            ],
+        )
+        open_viewer(page, dev_server)
+        pairs = page.locator(".row", has_text="note_on").locator(".fields > span")
+        expect(pairs).to_have_text(
+            ["note=60", "device=Launchkey 49", 'tags=["a",1]', "lines=a ⏎ b"]
+        )
+        blob = page.locator(".row", has_text="long value").locator(".fields > span")
+        expect(blob).to_have_text("blob=" + "x" * 120 + "…")
+        # the row has room for a few hundred characters; the detail pane has all of them
+        many_pairs = page.locator(".row", has_text="many fields").locator(".fields > span")
+        expect(many_pairs).to_have_count(11)
+        expect(page.locator(".row", has_text="no fields").locator(".fields")).to_have_count(0)
+        heights = page.eval_on_selector_all(
+            ".row:not([hidden])", "rows => rows.map(r => r.getBoundingClientRect().height)"
+        )
+        assert set(heights) == {22}
+        shot(page, "viewer-fields")
+
     def test_empty_log_shows_the_empty_state(self, page: Page, dev_server: DevServer) -> None:
         """With nothing to show, the list says so instead of staying blank."""
         # The dev server logs into the directory it shows, so an empty answer is staged here.
@@ -148,7 +178,7 @@ class TestFilters:
         write_records(
             dev_server.log_dir,
             [
-                record("unrelated text", fields={"file": "Drums/KICK.mid"}),
+                record("unrelated text", fields={"size": 12, "file": "Drums/KICK.mid"}),
                 record("Kick drum loaded"),
             ],
         )
@@ -162,11 +192,11 @@ class TestFilters:
         page.wait_for_timeout(400)  # the debounced server fetch
         page.wait_for_function("() => !window.__msc.logStore.state.loading")
         assert [e["message"] for e in ours(page)] == ["unrelated text", "Kick drum loaded"]
-        expect(page.locator(".row:not([hidden]) .c-message > mark")).to_have_text("Kick")
-        # a row matched through a field shows that field, hit marked
-        hit = page.locator(".row:not([hidden]) .field-hit")
-        expect(hit).to_have_text("file=Drums/KICK.mid")
-        expect(hit.locator("mark")).to_have_text("KICK")
+        expect(page.locator(".row:not([hidden]) .c-message .msg > mark")).to_have_text("Kick")
+        # a row matched through a field shows that field first, hit marked
+        pairs = page.locator(".row:not([hidden]) .fields > span")
+        expect(pairs).to_have_text(["file=Drums/KICK.mid", "size=12"])
+        expect(pairs.first.locator("mark")).to_have_text("KICK")
         shot(page, "viewer-search")
 
     def test_quick_time_range_hides_older_entries(self, page: Page, dev_server: DevServer) -> None:
@@ -386,13 +416,13 @@ class TestUntrustedText:
             [record(payload, target="<b>target</b>", fields={"<i>k</i>": payload})],
         )
         open_viewer(page, dev_server)
-        cell = page.locator(".row .c-message", has_text="<img")
+        cell = page.locator(".row .c-message .msg", has_text="<img")
         expect(cell).to_have_text(payload)
         cell.click()
         expect(page.locator(".detail__message")).to_have_text(payload)
         page.keyboard.press("/")
         page.keyboard.type("onerror")  # highlighting builds DOM around the hit: still text
-        expect(page.locator(".row:not([hidden]) .c-message > mark")).to_have_text("onerror")
+        expect(page.locator(".row:not([hidden]) .c-message .msg > mark")).to_have_text("onerror")
         page.wait_for_timeout(300)
         assert page.evaluate("() => window.__xss") is None
         assert page.locator("msc-app img").count() == 0

@@ -32,7 +32,8 @@ APP_COMMAND = (sys.executable, "-m", "backend")
 #: The visible rows of the virtual list (frontend/js/components/log-list.js, log-row.js).
 ROWS = "msc-log-list .row:not([hidden])"
 VISIBLE_MESSAGES = (
-    f"[...document.querySelectorAll({ROWS!r})].map(r => r.querySelector('.c-message').textContent)"
+    f"[...document.querySelectorAll({ROWS!r})]"
+    ".map(r => r.querySelector('.c-message .msg').textContent)"
 )
 
 

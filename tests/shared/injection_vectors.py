@@ -124,13 +124,13 @@ _RAW: list[tuple[str, str]] = [
 VECTORS: tuple[Vector, ...] = tuple(Vector(n, name, text) for n, (name, text) in enumerate(_RAW))
 
 
-def row_text(text: str, max_message: int = 2000) -> str:
-    """What a list row shows for a message (frontend/js/components/log-row.js).
+def row_text(text: str, limit: int = 2000) -> str:
+    """What a list row shows for a message, field key or value (frontend/js/components/log-row.js).
 
-    The row cuts the message at ``max_message`` characters (``…`` after it) and shows line
-    breaks as `` ⏎ `` to stay one line high.
+    The row cuts the text at ``limit`` characters (``…`` after it: 2,000 for a message, 120 for
+    a field's key or value) and shows line breaks as `` ⏎ `` to stay one line high.
     """
-    cut = f"{text[:max_message]}…" if len(text) > max_message else text
+    cut = f"{text[:limit]}…" if len(text) > limit else text
     return cut.replace("\r\n", " ⏎ ").replace("\n", " ⏎ ")
 
 
@@ -158,6 +158,8 @@ def row_problems(rows: list[dict[str, Any]], vias: tuple[str, ...]) -> list[str]
         checks = {
             "message": r["message"] == row_text(v.text),
             "target": r["target"] == v.text,
+            "fields": [row_text(v.text, 120)] * 2 in r["fields"]
+            and ["vector", str(v.n)] in r["fields"],
             "category": r["category"] == category,
             "row height": abs(r["height"] - 22) <= 0.5,
             "cell taller than the row": all(h <= 22.5 for h in r["cellHeights"]),
@@ -299,8 +301,10 @@ READ_ROWS = """(phase) => {
     const text = (sel) => row.querySelector(sel).textContent;
     const box = (el) => el.getBoundingClientRect();
     out.push({
-      n: e.fields.vector, via: e.fields.via, message: text('.c-message'),
+      n: e.fields.vector, via: e.fields.via, message: text('.c-message .msg'),
       target: text('.c-target'), category: text('.c-category'), level: text('.c-level'),
+      fields: [...row.querySelectorAll('.fields > span')]
+        .map((p) => [p.firstChild.textContent, p.lastChild.textContent]),
       height: box(row).height, cellHeights: cells.map((c) => box(c).height),
       lefts: cells.filter((c) => getComputedStyle(c).display !== 'none').map((c) => box(c).left),
       overflowRight: cells.some((c) => box(c).right > box(row).right + 0.5),

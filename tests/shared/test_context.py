@@ -280,7 +280,7 @@ class TestSpan:
         assert current_span() is None
 
     def test_close_record_has_duration_and_own_span(self, log_file: Path) -> None:
-        """Closing writes a debug ``span closed`` record with duration_ms and its own span."""
+        """Closing writes a debug ``span closed`` record: duration_ms to the µs, its own span."""
         with span("outer") as outer, span("inner") as inner:
             pass
         closes = read_records(log_file, "span closed")
@@ -289,6 +289,7 @@ class TestSpan:
             ("debug", LogCategory.PERFORMANCE, __name__)
         }
         assert all(isinstance(c.fields["duration_ms"], float) for c in closes)
+        assert all(round(c.fields["duration_ms"], 3) == c.fields["duration_ms"] for c in closes)
         assert all("error" not in c.fields for c in closes)
 
     def test_no_close_record_when_span_timing_is_disabled(self, untimed_log_file: Path) -> None:
@@ -367,6 +368,7 @@ class TestTimingGuard:
         assert record.fields.keys() == {"operation", "duration_ms"}
         assert record.fields["operation"] == "load"
         assert isinstance(record.fields["duration_ms"], float)
+        assert round(record.fields["duration_ms"], 3) == record.fields["duration_ms"]  # µs
 
     def test_above_threshold_logs_a_warning(self, log_file: Path) -> None:
         """Past its threshold the guard warns and names the threshold."""

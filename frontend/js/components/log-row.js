@@ -86,41 +86,73 @@ export function updateRow(row, entry, index, how) {
   cells.time.title = formatFull(entry.timestamp);
   cells.level.textContent = level.toUpperCase();
   cells.category.textContent = entry.category;
-  const message = entry.message.length > MAX_MESSAGE ? `${entry.message.slice(0, MAX_MESSAGE)}…` : entry.message;
-  // One line per row: newlines shown as a visible mark rather than breaking the grid.
-  const line = message.includes('\n') ? message.replace(/\r?\n/g, ' ⏎ ') : message;
   setHighlighted(cells.target, entry.target, how.regex);
   cells.target.title = entry.target;
-  setHighlighted(cells.message, line, how.regex);
-  const hit = how.regex && !hitRanges(line, how.regex, 1).length && !hitRanges(entry.target, how.regex, 1).length
-    ? fieldHit(entry, how.regex) : null;
-  if (hit) {
-    // The search matched a field: show which one, so the row's presence makes sense. Message,
-    // key and value each get their own element, isolated in CSS (bidi), so that a direction
-    // control left open in one of them (U+202E…) cannot reorder the others.
-    const text = document.createElement('span');
-    text.append(...cells.message.childNodes);
-    const extra = document.createElement('span');
-    extra.className = 'field-hit';
-    const key = document.createElement('span');
-    key.textContent = hit[0];
-    const value = document.createElement('span');
-    setHighlighted(value, hit[1], how.regex);
-    extra.append(key, '=', value);
-    cells.message.append(text, extra);
+  // The message, then the fields as dim `key=value` pairs, the way lnav and Dozzle show them.
+  // Message, pairs, keys and values each get their own element, isolated in CSS (bidi), so that
+  // a direction control left open in one of them (U+202E…) cannot reorder the others.
+  const text = document.createElement('span');
+  text.className = 'msg';
+  setHighlighted(text, oneLine(entry.message, MAX_MESSAGE), how.regex);
+  cells.message.replaceChildren(text);
+  const pairs = fieldPairs(entry, how.regex);
+  if (!pairs.length) return;
+  const box = document.createElement('span');
+  box.className = 'fields';
+  for (const [key, value] of pairs) {
+    const pair = document.createElement('span');
+    const k = document.createElement('span');
+    k.className = 'k';
+    k.textContent = key;
+    const v = document.createElement('span');
+    setHighlighted(v, value, how.regex);
+    pair.append(k, '=', v);
+    box.append(pair);
   }
+  cells.message.append(box);
+}
+
+const MAX_VALUE = 120; // characters of one field value in a row
+const MAX_FIELDS = 400; // characters of all the fields in a row (the detail pane has them all)
+
+/**
+ * The entry's top-level fields as [key, value as text] pairs for the row, short values cut, the
+ * first one the search matches moved to the front so that the row's presence makes sense.
+ * @param {LogEntry} entry
+ * @param {RegExp|null} regex
+ * @returns {[string, string][]}
+ */
+export function fieldPairs(entry, regex) {
+  /** @type {[string, string][]} */
+  const pairs = [];
+  let size = 0;
+  let hit = !regex;
+  for (const [key, value] of Object.entries(entry.fields ?? {})) {
+    const full = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+    const matched = !hit && hitRanges(full, /** @type {RegExp} */ (regex), 1).length > 0;
+    if (size > MAX_FIELDS && !matched) {
+      if (hit) break;
+      continue;
+    }
+    const pair = /** @type {[string, string]} */ ([oneLine(key, MAX_VALUE), oneLine(full, MAX_VALUE)]);
+    size += pair[0].length + pair[1].length + 2;
+    if (matched) {
+      hit = true;
+      pairs.unshift(pair);
+    } else {
+      pairs.push(pair);
+    }
+  }
+  return pairs;
 }
 
 /**
- * The first field (top-level key, value as text) whose value the search matches.
- * @param {LogEntry} entry
- * @param {RegExp} regex
- * @returns {[string, string] | null}
+ * `text` cut at `max` characters (`…` after it), line breaks shown as a visible mark rather than
+ * breaking the one-line row.
+ * @param {string} text
+ * @param {number} max
  */
-function fieldHit(entry, regex) {
-  for (const [key, value] of Object.entries(entry.fields ?? {})) {
-    const text = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
-    if (hitRanges(text, regex, 1).length) return [key, text.length > 160 ? `${text.slice(0, 160)}…` : text];
-  }
-  return null;
+function oneLine(text, max) {
+  const cut = text.length > max ? `${text.slice(0, max)}…` : text;
+  return cut.includes('\n') ? cut.replace(/\r?\n/g, ' ⏎ ') : cut;
 }
