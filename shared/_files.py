@@ -8,11 +8,11 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
+from shared._fileops import rotation_lock
 from shared._logset import DEFAULT_APP_NAME, OpenFile, lock_name, open_set, set_names
 from shared._match import Criteria, Matcher
 from shared._parse import MalformedLineError, parse_line
 from shared._scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
-from shared._sink import rotation_lock
 
 __all__ = [
     "DEFAULT_APP_NAME",

@@ -45,28 +45,28 @@ Reliability
 
 from __future__ import annotations
 
-import contextlib
 import errno
-import fcntl
 import os
 import threading
 import time
 import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 from shared._diag import complain
+from shared._fileops import (
+    ends_torn,
+    file_identity,
+    open_append,
+    rotation_lock,
+    stat_or_none,
+    unlink_quietly,
+)
 
-__all__ = ["FileSink", "open_append", "rotation_lock"]
+__all__ = ["FileSink"]
 
-_OPEN_FLAGS = os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC
 _CHECK_INTERVAL_S = 1.0
 _ROTATE_RETRY_S = 1.0
-# A file seen ending inside a line on opening is looked at again after these pauses before the
-# fragment is taken for a torn line: another process's write in progress looks the same while
-# that writer is descheduled between two pages (the kernel grows the file page by page), which
-# under load was seen to last over 50 ms. Only a file that ends so pays for the wait.
-_TORN_SETTLE_S = (0.002, 0.05, 0.25)
 
 # Bound once: the fast path runs per record.
 _write = os.write
@@ -75,41 +75,6 @@ _SEEK_CUR = os.SEEK_CUR
 _monotonic = time.monotonic
 
 _sinks: weakref.WeakSet[FileSink] = weakref.WeakSet()
-
-
-@contextlib.contextmanager
-def rotation_lock(lock_path: str | os.PathLike[str]) -> Iterator[None]:
-    """Hold the exclusive lock writers take to rotate (``<log_dir>/<app_name>.log.lock``).
-
-    Tools that rename, truncate or delete log files (``clear_logs``) hold it meanwhile.
-
-    Args:
-        lock_path: The lock file; created when missing.
-
-    Raises:
-        OSError: The lock file cannot be opened.
-    """
-    fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        yield
-    finally:
-        os.close(fd)  # releases the flock
-
-
-def open_append(path: str) -> int:
-    """Open ``path`` for whole-line appends, creating it.
-
-    Args:
-        path: The log file.
-
-    Returns:
-        The file descriptor.
-
-    Raises:
-        OSError: The file cannot be opened for writing.
-    """
-    return os.open(path, _OPEN_FLAGS, 0o644)
 
 
 class FileSink:
@@ -145,13 +110,13 @@ class FileSink:
         self.on_resume = on_resume
         self._lock = threading.Lock()
         self._fd = open_append(self._path)
-        self._identity = _identity(os.fstat(self._fd))
+        self._identity = file_identity(os.fstat(self._fd))
         self._next_check = time.monotonic() + _CHECK_INTERVAL_S
         self._rotate_after = 0.0
         self._problems: dict[str, str] = {}
         self._last_problem = ""
         self._dropped = 0
-        self._torn = _ends_torn(self._path, self._identity)
+        self._torn = ends_torn(self._path, self._identity)
         self._closed = False
         # False while anything needs the slow path: a problem, a torn line, closed.
         self._healthy = not self._torn
@@ -250,9 +215,9 @@ class FileSink:
 
     def _rotate(self, last: bytes) -> None:
         with rotation_lock(self.lock_path):
-            current = _stat_or_none(self._path)
+            current = stat_or_none(self._path)
             lost = False
-            if current is not None and _identity(current) == self._identity:
+            if current is not None and file_identity(current) == self._identity:
                 if current.st_size < self._max_bytes:
                     return  # truncated meanwhile (clear_logs): keep writing here
                 self._shift()
@@ -271,7 +236,7 @@ class FileSink:
         for index, name in self._rotated():
             path = os.path.join(self._dir, name)
             if index >= self._max_files:
-                _unlink_quietly(path)
+                unlink_quietly(path)
             else:
                 os.rename(path, f"{self._path}.{index + 1}")
         os.rename(self._path, f"{self._path}.1")
@@ -287,8 +252,8 @@ class FileSink:
 
     def _verify_path(self) -> None:
         self._next_check = time.monotonic() + _CHECK_INTERVAL_S
-        current = _stat_or_none(self._path)
-        if current is not None and _identity(current) == self._identity:
+        current = stat_or_none(self._path)
+        if current is not None and file_identity(current) == self._identity:
             self._solved("reopen")
             return
         try:
@@ -309,7 +274,7 @@ class FileSink:
             os.dup2(fd, self._fd, inheritable=False)
         finally:
             os.close(fd)
-        self._identity = _identity(os.fstat(self._fd))
+        self._identity = file_identity(os.fstat(self._fd))
         # Not looked at for a fragment here: a new file other writers are busy filling can
         # look torn for a moment; a crashed writer's fragment is met on starting (see __init__).
         self._set_torn(False)
@@ -350,55 +315,6 @@ class FileSink:
     def _after_fork(self) -> None:
         # The parent's lock may have been held by another thread at fork time.
         self._lock = threading.Lock()
-
-
-def _identity(st: os.stat_result) -> tuple[int, int]:
-    return st.st_ino, st.st_dev
-
-
-def _ends_torn(path: str, identity: tuple[int, int]) -> bool:
-    """Tell whether the file at ``path`` (if still ``identity``) ends inside a line."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-    except OSError:
-        return False  # unreadable: append as before
-    try:
-        if _identity(os.fstat(fd)) != identity:
-            return False
-        size = _size_if_unterminated(fd)
-        for delay in _TORN_SETTLE_S:
-            if size is None:
-                return False
-            time.sleep(delay)
-            previous, size = size, _size_if_unterminated(fd)
-            if size != previous:
-                return False  # still growing: other writers are busy, and they end their lines
-        return size is not None  # unchanged all along: a fragment left behind
-    except OSError:
-        return False
-    finally:
-        os.close(fd)
-
-
-def _size_if_unterminated(fd: int) -> int | None:
-    size = os.fstat(fd).st_size
-    if size == 0 or os.pread(fd, 1, size - 1) == b"\n":
-        return None
-    return size
-
-
-def _stat_or_none(path: str) -> os.stat_result | None:
-    try:
-        return os.stat(path)
-    except (FileNotFoundError, NotADirectoryError):
-        return None
-
-
-def _unlink_quietly(path: str) -> None:
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        return
 
 
 def _describe(exc: OSError) -> str:

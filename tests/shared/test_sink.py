@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from shared import _sink
-from shared._sink import FileSink, rotation_lock
+from shared._fileops import rotation_lock
+from shared._sink import FileSink
 
 LINE = 100  # bytes per test line, newline included
 
@@ -216,7 +217,8 @@ class TestReliability:
 _FSIZE_CHILD = """
 import resource, sys
 from pathlib import Path
-from shared._sink import FileSink, rotation_lock
+from shared._fileops import rotation_lock
+from shared._sink import FileSink
 LINE = 100
 def line(n):
     return f"{n:08d} ".encode().ljust(LINE - 1, b"x") + b"\\n"
