@@ -259,7 +259,7 @@ class TestBidi:
     def test_field_hit_stays_after_a_message_with_a_right_to_left_override(
         self, probed: tuple[Page, list[str]], dev_server: DevServer
     ) -> None:
-        """A search hit shown from a field keeps its place after an overriding message."""
+        """Fields keep their places after an overriding message, key, or value."""
         page, dialogs = probed
         at = datetime.now(UTC)
         append_lines(
@@ -271,7 +271,12 @@ class TestBidi:
                     "category": "user",
                     "message": f"\u202eoverride never closed {RTL.text}",
                     "target": "tests.e2e.bidi",
-                    "fields": {"\u202ekey": "needle-in-field", "vector": RTL.n, "phase": "bidi"},
+                    "fields": {
+                        "\u202ekey": "needle-in-field",
+                        "note": "\u202eoverride in a value, never closed",
+                        "vector": RTL.n,
+                        "phase": "bidi",
+                    },
                     "span": None,
                     "pid": 4242,
                 }
@@ -279,23 +284,26 @@ class TestBidi:
         )
         open_viewer(page, dev_server)
         page.locator("msc-search-box input").fill("needle-in-field")
-        hit = page.locator("msc-log-list .row:not([hidden]) .fields > span").first
-        expect(hit).to_have_text(re.compile("needle-in-field$"))
+        fields = page.locator("msc-log-list .row:not([hidden]) .fields")
+        expect(fields.locator("mark")).to_have_text("needle-in-field")
+        expect(fields.locator(".k")).to_have_text(["\u202ekey", "note", "vector", "phase"])
         boxes = page.evaluate(
             """() => {
-              const hit = document.querySelector('msc-log-list .row:not([hidden]) .fields > span');
-              const message = hit.closest('.c-message').querySelector('.msg');
-              const key = document.createRange();
-              key.setStartBefore(hit.firstChild); key.setEndBefore(hit.lastChild);
+              const fields = document.querySelector('msc-log-list .row:not([hidden]) .fields');
+              const [key, note, vector] = fields.querySelectorAll('.k');
+              const message = fields.closest('.c-message').querySelector('.msg');
               const box = (thing) => thing.getBoundingClientRect().toJSON();
-              return { message: box(message), hit: box(hit), key: box(key),
-                       value: box(hit.lastChild) };
+              return { message: box(message), fields: box(fields), key: box(key),
+                       value: box(key.nextElementSibling), note: box(note.nextElementSibling),
+                       vector: box(vector) };
             }"""
         )
         shot(page, "injection-bidi-field-hit")
-        assert boxes["hit"]["left"] >= boxes["message"]["right"] - 0.5
-        # The key (also overridden) must not swap places with its value either.
+        assert boxes["fields"]["left"] >= boxes["message"]["right"] - 0.5
+        # The key (also overridden) must not swap places with its value either, nor an
+        # overriding value with the next key.
         assert boxes["value"]["left"] >= boxes["key"]["right"] - 0.5
+        assert boxes["vector"]["left"] >= boxes["note"]["right"] - 0.5
         assert_clean(page, dialogs)
 
 

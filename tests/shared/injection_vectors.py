@@ -286,9 +286,21 @@ def write_phase(log_dir: Path, phase: str) -> None:
 
 # ---- the page's side -----------------------------------------------------------------------
 
+# The [key, value] pairs a row's `.fields` shows: each key is a `.k` element, and the text after
+# it up to the next key is `=value` (a text node, or an element when isolated or marked).
+FIELD_PAIRS = """(box) => {
+  const pairs = [];
+  for (const node of box?.childNodes ?? []) {
+    if (node.classList?.contains('k')) pairs.push([node.textContent, '']);
+    else pairs[pairs.length - 1][1] += node.textContent;
+  }
+  return pairs.map(([key, value]) => [key, value.slice(1)]);
+}"""
+
 # The entries of a phase in the filtered view, each revealed in the list and read back from its
 # row; synchronous, so nothing re-renders in between.
-READ_ROWS = """(phase) => {
+READ_ROWS = (
+    """(phase) => {
   const list = document.querySelector('msc-log-list');
   const out = [];
   list.entries.forEach((e, index) => {
@@ -303,8 +315,9 @@ READ_ROWS = """(phase) => {
     out.push({
       n: e.fields.vector, via: e.fields.via, message: text('.c-message .msg'),
       target: text('.c-target'), category: text('.c-category'), level: text('.c-level'),
-      fields: [...row.querySelectorAll('.fields > span')]
-        .map((p) => [p.firstChild.textContent, p.lastChild.textContent]),
+      fields: ("""
+    + FIELD_PAIRS
+    + """)(row.querySelector('.fields')),
       height: box(row).height, cellHeights: cells.map((c) => box(c).height),
       lefts: cells.filter((c) => getComputedStyle(c).display !== 'none').map((c) => box(c).left),
       overflowRight: cells.some((c) => box(c).right > box(row).right + 0.5),
@@ -312,6 +325,7 @@ READ_ROWS = """(phase) => {
   });
   return out;
 }"""
+)
 
 # Select an entry (as a click does) and read the detail pane.
 READ_DETAIL = """([phase, n, via]) => {

@@ -89,8 +89,10 @@ export function updateRow(row, entry, index, how) {
   setHighlighted(cells.target, entry.target, how.regex);
   cells.target.title = entry.target;
   // The message, then the fields as dim `key=value` pairs, the way lnav and Dozzle show them.
-  // Message, pairs, keys and values each get their own element, isolated in CSS (bidi), so that
-  // a direction control left open in one of them (U+202E…) cannot reorder the others.
+  // Message, fields, keys and any value holding right-to-left text or direction controls are
+  // isolated (bidi, in CSS), so that an override left open in one (U+202E…) cannot reorder the
+  // others. A plain value stays a text node: each element adds layout work, and a fast stream
+  // re-renders every row each frame.
   const text = document.createElement('span');
   text.className = 'msg';
   setHighlighted(text, oneLine(entry.message, MAX_MESSAGE), how.regex);
@@ -100,17 +102,22 @@ export function updateRow(row, entry, index, how) {
   const box = document.createElement('span');
   box.className = 'fields';
   for (const [key, value] of pairs) {
-    const pair = document.createElement('span');
     const k = document.createElement('span');
     k.className = 'k';
     k.textContent = key;
-    const v = document.createElement('span');
-    setHighlighted(v, value, how.regex);
-    pair.append(k, '=', v);
-    box.append(pair);
+    if (BIDI.test(value) || (how.regex && hitRanges(value, how.regex, 1).length)) {
+      const v = document.createElement('span');
+      setHighlighted(v, value, how.regex);
+      box.append(k, '=', v);
+    } else {
+      box.append(k, `=${value}`); // one text run fewer to shape per pair
+    }
   }
   cells.message.append(box);
 }
+
+// Right-to-left scripts and the direction controls: text that can reorder its neighbours.
+const BIDI = /[\u0590-\u08ff\u200e\u200f\u202a-\u202e\u2066-\u2069\ufb1d-\ufdff\ufe70-\ufeff\u{10800}-\u{10fff}\u{1e800}-\u{1efff}]/u;
 
 const MAX_VALUE = 120; // characters of one field value in a row
 const MAX_FIELDS = 400; // characters of all the fields in a row (the detail pane has them all)
