@@ -31,11 +31,14 @@ Other tools (the reader's ``clear_logs``)
     ``<app_name>.log.N``. Do not delete or rename the active file: truncate it.
 
 Reliability
-    At most once a second a writer also ``stat``\\ s the path; when the file or the directory was
-    deleted or replaced it recreates them and reopens. Failed writes (``ENOSPC``, ``EFBIG`` under
-    ``RLIMIT_FSIZE``, a vanished directory) never raise: the first failure of an episode is
-    reported as one line on stderr, records are counted as dropped, every later record tries
-    again, and the ``on_resume`` callback learns how many were lost once writing works again.
+    Ten times a second at most (and after each MiB written) a writer also ``stat``\\ s the path;
+    when the file or the directory was deleted or replaced it recreates them, reopens, and writes
+    again the records it sent to the deleted file since the previous check: none is lost, and
+    records written just before the deletion come back once. Failed writes (``ENOSPC``,
+    ``EFBIG`` under ``RLIMIT_FSIZE``, a vanished directory) never raise: the first failure of an
+    episode is reported as one line on stderr, records are counted as dropped, every later
+    record tries again, and the ``on_resume`` callback learns how many were lost once writing
+    works again.
     A line cut short by a partial write is terminated by a newline before the next record, and
     so is a partial last line found when the sink opens the file (a writer killed in the middle
     of a write, then the app restarted): the first record starts on a line of its own instead
@@ -65,7 +68,13 @@ from shared._fileops import (
 
 __all__ = ["FileSink"]
 
-_CHECK_INTERVAL_S = 1.0
+_CHECK_INTERVAL_S = 0.1
+# What a writer keeps of its own records until the next path check, to write them again if its
+# file turns out to have been deleted under it: at most this many bytes (a check comes sooner),
+# and only written again when the previous check is this recent. After a longer pause the
+# deletion may have come long after them (a clear, say): they stay deleted.
+_RECENT_BYTES = 64 * 1024
+_REWRITE_WITHIN_S = 1.0
 _ROTATE_RETRY_S = 1.0
 
 # Bound once: the fast path runs per record.
@@ -112,6 +121,9 @@ class FileSink:
         self._fd = open_append(self._path)
         self._identity = file_identity(os.fstat(self._fd))
         self._next_check = time.monotonic() + _CHECK_INTERVAL_S
+        self._recent: list[bytes] = []  # written since the last path check
+        self._recent_bytes = 0
+        self._checked_at = time.monotonic()
         self._rotate_after = 0.0
         self._problems: dict[str, str] = {}
         self._last_problem = ""
@@ -140,9 +152,13 @@ class FileSink:
             except OSError:
                 written = 0  # the slow path tries again and reports
             if written == len(data):
+                self._recent.append(data)
+                self._recent_bytes += written
+                if self._recent_bytes > _RECENT_BYTES:
+                    self._next_check = 0.0
                 if _lseek(self._fd, 0, _SEEK_CUR) >= self._max_bytes:
                     with self._lock:
-                        self._try_rotate(data)
+                        self._try_rotate()
                 return
         with self._lock:
             if self._closed:
@@ -164,7 +180,7 @@ class FileSink:
             return None
         self._solved("write")
         if self._size() >= self._max_bytes:
-            self._try_rotate(data)
+            self._try_rotate()
         if self._problems or not self._dropped:
             return None
         dropped, self._dropped = self._dropped, 0
@@ -172,6 +188,7 @@ class FileSink:
 
     def _append(self, data: bytes, written: int) -> None:
         # ``written`` bytes of ``data`` are already in the file (a partial write).
+        record = data
         if written == 0:
             if self._torn:
                 data = b"\n" + data
@@ -186,6 +203,8 @@ class FileSink:
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
             written += step
         self._set_torn(False)
+        self._recent.append(record)
+        self._recent_bytes += len(record)
 
     def _size(self) -> int:
         try:
@@ -193,13 +212,12 @@ class FileSink:
         except OSError:
             return 0
 
-    def _try_rotate(self, last: bytes) -> None:
-        # ``last``: the record just written, which may have gone to a deleted file (see _rotate).
+    def _try_rotate(self) -> None:
         now = time.monotonic()
         if now < self._rotate_after:
             return
         try:
-            self._rotate(last)
+            self._rotate()
         except OSError as exc:
             # Keep writing to the full file; retrying on every record would cost a lock each.
             self._rotate_after = now + _ROTATE_RETRY_S
@@ -213,7 +231,7 @@ class FileSink:
             return
         self._solved("rotate")
 
-    def _rotate(self, last: bytes) -> None:
+    def _rotate(self) -> None:
         with rotation_lock(self.lock_path):
             current = stat_or_none(self._path)
             lost = False
@@ -223,12 +241,10 @@ class FileSink:
                 self._shift()
             else:
                 # Another writer rotated our file away; if it has been deleted since (clear_logs,
-                # or max_files reached), the record just written went nowhere: write it again.
-                # (Written just before a clear, it comes back once: better than lost.)
+                # or max_files reached), what we wrote since the last check went nowhere.
                 lost = os.fstat(self._fd).st_nlink == 0
             self._reopen()
-            if lost:
-                self._append(last, 0)
+            self._catch_up(lost)
 
     def _shift(self) -> None:
         # Highest number first, so no rename overwrites a file that still has to move; one
@@ -254,15 +270,21 @@ class FileSink:
         self._next_check = time.monotonic() + _CHECK_INTERVAL_S
         current = stat_or_none(self._path)
         if current is not None and file_identity(current) == self._identity:
+            self._catch_up(lost=False)
             self._solved("reopen")
             return
+        lost = os.fstat(self._fd).st_nlink == 0  # deleted (with the directory?), not rotated
         try:
             os.makedirs(self._dir, exist_ok=True)
             self._reopen()
         except OSError as exc:
             # Keep the old descriptor: better a deleted file than raising into the host.
+            if lost:
+                self._dropped += len(self._recent)
+                self._catch_up(lost=False)
             self._problem("reopen", f"cannot recreate {self._path}: {_describe(exc)}")
             return
+        self._catch_up(lost)
         self._solved("reopen")
         self._solved("rotate")  # the file that could not be rotated is no longer ours
 
@@ -278,6 +300,17 @@ class FileSink:
         # Not looked at for a fragment here: a new file other writers are busy filling can
         # look torn for a moment; a crashed writer's fragment is met on starting (see __init__).
         self._set_torn(False)
+
+    def _catch_up(self, lost: bool) -> None:
+        # Forget the records written since the last check, first writing them again into the
+        # new file if they went to a deleted one. Records written just before a deletion (or a
+        # clear) therefore come back once: better than losing those written after it.
+        now = time.monotonic()
+        recent, self._recent, self._recent_bytes = self._recent, [], 0
+        if lost and now - self._checked_at <= _REWRITE_WITHIN_S:
+            for data in recent:
+                self._append(data, 0)
+        self._checked_at = now
 
     def _problem(self, kind: str, message: str) -> None:
         if not self._problems:
@@ -313,8 +346,10 @@ class FileSink:
                 os.close(self._fd)
 
     def _after_fork(self) -> None:
-        # The parent's lock may have been held by another thread at fork time.
+        # The parent's lock may have been held by another thread at fork time; the parent's
+        # records are the parent's to write again.
         self._lock = threading.Lock()
+        self._recent, self._recent_bytes, self._checked_at = [], 0, time.monotonic()
 
 
 def _describe(exc: OSError) -> str:

@@ -173,7 +173,8 @@ class TestReliability:
     def test_recreates_a_deleted_directory(
         self, make_sink: Callable[..., FileSink], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """When the log directory disappears, the next path check recreates it and the file."""
+        """When the log directory disappears, the next path check recreates it and the file, and
+        writes again what went to the deleted file since the previous check (here: record 0)."""
         monkeypatch.setattr(_sink, "_CHECK_INTERVAL_S", 0.0)
         log_dir = tmp_path / "logs"
         log_dir.mkdir()
@@ -182,18 +183,19 @@ class TestReliability:
         shutil.rmtree(log_dir)
         sink.write(line(1))
         sink.close()
-        assert numbers(log_dir / "app.log") == [1]
+        assert numbers(log_dir / "app.log") == [0, 1]
 
     def test_reopens_a_replaced_file(
         self, make_sink: Callable[..., FileSink], monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """A log file deleted by someone else is created again on the next path check."""
+        """A log file deleted by someone else is created again on the next path check, with the
+        records sent to the deleted file since the previous one."""
         monkeypatch.setattr(_sink, "_CHECK_INTERVAL_S", 0.0)
         sink = make_sink(max_bytes=10_000)
         sink.write(line(0))
         sink.path.unlink()
         sink.write(line(1))
-        assert numbers(sink.path) == [1]
+        assert numbers(sink.path) == [0, 1]
 
     def test_survives_file_size_limit_and_resumes(
         self, tmp_path: Path, python: Callable[..., subprocess.CompletedProcess[str]]

@@ -146,6 +146,7 @@ while not os.path.exists(active):  # the host keeps logging; the writer brings t
         sys.exit(3)
     log.info("during", n=n, pad="x" * 200)
     n += 1
+during = n
 for n in range(100):
     log.info("after", n=n)
 if then_full:
@@ -156,6 +157,7 @@ if then_full:
         log.info("while full", n=n, pad="x" * 100)
     resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
     log.info("space is back")
+print(during)
 print("host alive")
 """
 
@@ -166,13 +168,17 @@ class TestDeletedDirectory:
         self, log_dir: Path, python: Python, lines: Lines, max_mb: float
     ) -> None:
         """Deleting the log directory under a logging loop: the host keeps running, the directory
-        and file come back (reported at most once), and later records are all in the file."""
+        and file come back (reported at most once), and every record logged after the deletion
+        is in the file, also those that went to the deleted file before the writer noticed."""
         result = python(_DELETED_DIR, str(log_dir), str(max_mb), "plain")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert result.stdout.strip() == "host alive"
+        during, alive = result.stdout.split()[0], " ".join(result.stdout.split()[1:])
+        assert alive == "host alive"
+        assert int(during) > 0  # the loop logged while the directory was missing
         assert len(complaints(result.stderr)) <= 1, result.stderr
         raw = lines(log_dir)
         events = [LogEvent.model_validate_json(r) for r in raw]  # every line a whole record
+        assert numbers(events, "during") == list(range(int(during)))
         assert numbers(events, "after") == list(range(100))
 
     def test_a_later_outage_is_still_reported(
@@ -182,7 +188,7 @@ class TestDeletedDirectory:
         after the directory is back, a new outage (file size limit) gets its own report."""
         result = python(_DELETED_DIR, str(log_dir), "0.05", "full")
         assert result.returncode == 0, result.stdout + result.stderr
-        assert result.stdout.strip() == "host alive"
+        assert result.stdout.strip().endswith("host alive")
         reported = complaints(result.stderr)
         assert [c for c in reported if "File too large" in c] != [], result.stderr
         assert len(reported) <= 2, result.stderr  # the deletion at most once, the outage once
@@ -540,7 +546,8 @@ get_logger("restarted").info("two")
 class TestClearWhileAWriterIsBehind:
     def test_record_sent_to_a_deleted_rotated_file_is_written_again(self, tmp_path: Path) -> None:
         """A writer whose file another writer rotated away, and clear_logs then deleted, does
-        not lose its next record: it lands in the active file."""
+        not lose its next record: it lands in the active file. The record it wrote just before
+        the clear may come back with it, once."""
         size = 100
 
         def record(n: int) -> bytes:
@@ -559,5 +566,6 @@ class TestClearWhileAWriterIsBehind:
         finally:
             behind.close()
             ahead.close()
-        kept = [int(raw[:8]) for raw in (tmp_path / "app.log").read_bytes().splitlines()]
-        assert kept == [3, 4]
+        files = [tmp_path / "app.log.1", tmp_path / "app.log"]  # record 0 back may fill a file
+        kept = [int(raw[:8]) for f in files if f.exists() for raw in f.read_bytes().splitlines()]
+        assert kept in ([3, 4], [0, 3, 4])
