@@ -31,14 +31,15 @@ Other tools (the reader's ``clear_logs``)
     ``<app_name>.log.N``. Do not delete or rename the active file: truncate it.
 
 Reliability
-    Ten times a second at most (and after each MiB written) a writer also ``stat``\\ s the path;
-    when the file or the directory was deleted or replaced it recreates them, reopens, and writes
-    again the records it sent to the deleted file since the previous check: none is lost, and
-    records written just before the deletion come back once. Failed writes (``ENOSPC``,
-    ``EFBIG`` under ``RLIMIT_FSIZE``, a vanished directory) never raise: the first failure of an
-    episode is reported as one line on stderr, records are counted as dropped, every later
-    record tries again, and the ``on_resume`` callback learns how many were lost once writing
-    works again.
+    Ten times a second at most (and after every 64 KiB it writes) a writer also ``stat``\\ s the
+    path; when the file or the directory was deleted or replaced it recreates them, reopens, and
+    writes again the records it sent to the deleted file since the previous check, if that was
+    within the last second: a busy writer loses none, and a record written just before the
+    deletion may come back once.
+    Failed writes (``ENOSPC``, ``EFBIG`` under ``RLIMIT_FSIZE``, a vanished directory) never
+    raise: the first failure of an episode is reported as one line on stderr, records are
+    counted as dropped, every later record tries again, and the ``on_resume`` callback learns
+    how many were lost once writing works again.
     A line cut short by a partial write is terminated by a newline before the next record, and
     so is a partial last line found when the sink opens the file (a writer killed in the middle
     of a write, then the app restarted): the first record starts on a line of its own instead

@@ -129,7 +129,7 @@ const MAX_FIELDS = 400; // characters of all the fields in a row (the detail pan
  * @param {RegExp|null} regex
  * @returns {[string, string][]}
  */
-export function fieldPairs(entry, regex) {
+function fieldPairs(entry, regex) {
   /** @type {[string, string][]} */
   const pairs = [];
   let size = 0;
