@@ -31,7 +31,7 @@ Other tools (the reader's ``clear_logs``)
     ``<app_name>.log.N``. Do not delete or rename the active file: truncate it.
 
 Reliability
-    Ten times a second at most (and after every 64 KiB it writes) a writer also ``stat``\\ s the
+    Ten times a second at most (and when the file grew by 64 KiB) a writer also ``stat``\\ s the
     path; when the file or the directory was deleted or replaced it recreates them, reopens, and
     writes again the records it sent to the deleted file since the previous check, if that was
     within the last second: a busy writer loses none, and a record written just before the
@@ -71,7 +71,7 @@ __all__ = ["FileSink"]
 
 _CHECK_INTERVAL_S = 0.1
 # What a writer keeps of its own records until the next path check, to write them again if its
-# file turns out to have been deleted under it: at most this many bytes (a check comes sooner),
+# file turns out to have been deleted under it: a check comes sooner once the file grew this much,
 # and only written again when the previous check is this recent. After a longer pause the
 # deletion may have come long after them (a clear, say): they stay deleted.
 _RECENT_BYTES = 64 * 1024
@@ -123,8 +123,8 @@ class FileSink:
         self._identity = file_identity(os.fstat(self._fd))
         self._next_check = time.monotonic() + _CHECK_INTERVAL_S
         self._recent: list[bytes] = []  # written since the last path check
-        self._recent_bytes = 0
         self._checked_at = time.monotonic()
+        self._checked_end = self._size()  # the file's end then: bounds what _recent holds
         self._rotate_after = 0.0
         self._problems: dict[str, str] = {}
         self._last_problem = ""
@@ -154,10 +154,10 @@ class FileSink:
                 written = 0  # the slow path tries again and reports
             if written == len(data):
                 self._recent.append(data)
-                self._recent_bytes += written
-                if self._recent_bytes > _RECENT_BYTES:
+                end = _lseek(self._fd, 0, _SEEK_CUR)
+                if end - self._checked_end > _RECENT_BYTES:  # ours, or others' too: check sooner
                     self._next_check = 0.0
-                if _lseek(self._fd, 0, _SEEK_CUR) >= self._max_bytes:
+                if end >= self._max_bytes:
                     with self._lock:
                         self._try_rotate()
                 return
@@ -205,7 +205,6 @@ class FileSink:
             written += step
         self._set_torn(False)
         self._recent.append(record)
-        self._recent_bytes += len(record)
 
     def _size(self) -> int:
         try:
@@ -307,11 +306,11 @@ class FileSink:
         # new file if they went to a deleted one. Records written just before a deletion (or a
         # clear) therefore come back once: better than losing those written after it.
         now = time.monotonic()
-        recent, self._recent, self._recent_bytes = self._recent, [], 0
+        recent, self._recent = self._recent, []
         if lost and now - self._checked_at <= _REWRITE_WITHIN_S:
             for data in recent:
                 self._append(data, 0)
-        self._checked_at = now
+        self._checked_at, self._checked_end = now, self._size()
 
     def _problem(self, kind: str, message: str) -> None:
         if not self._problems:
@@ -350,7 +349,7 @@ class FileSink:
         # The parent's lock may have been held by another thread at fork time; the parent's
         # records are the parent's to write again.
         self._lock = threading.Lock()
-        self._recent, self._recent_bytes, self._checked_at = [], 0, time.monotonic()
+        self._recent, self._checked_at = [], time.monotonic()
 
 
 def _describe(exc: OSError) -> str:

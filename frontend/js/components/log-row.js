@@ -89,10 +89,10 @@ export function updateRow(row, entry, index, how) {
   setHighlighted(cells.target, entry.target, how.regex);
   cells.target.title = entry.target;
   // The message, then the fields as dim `key=value` pairs, the way lnav and Dozzle show them.
-  // Message, fields, keys and any value holding right-to-left text or direction controls are
-  // isolated (bidi, in CSS), so that an override left open in one (U+202E…) cannot reorder the
-  // others. A plain value stays a text node: each element adds layout work, and a fast stream
-  // re-renders every row each frame.
+  // Message, fields, keys and any value holding right-to-left text or direction controls (or
+  // shown while searching, to mark hits) are isolated (bidi, in CSS), so that an override left
+  // open in one (U+202E…) cannot reorder the others. Otherwise a value stays a text node: each
+  // element adds layout work, and a fast stream re-renders every row each frame.
   const text = document.createElement('span');
   text.className = 'msg';
   setHighlighted(text, oneLine(entry.message, MAX_MESSAGE), how.regex);
@@ -105,7 +105,7 @@ export function updateRow(row, entry, index, how) {
     const k = document.createElement('span');
     k.className = 'k';
     k.textContent = key;
-    if (BIDI.test(value) || (how.regex && hitRanges(value, how.regex, 1).length)) {
+    if (how.regex || BIDI.test(value)) { // an element to isolate, or to mark hits in
       const v = document.createElement('span');
       setHighlighted(v, value, how.regex);
       box.append(k, '=', v);
@@ -133,7 +133,7 @@ function fieldPairs(entry, regex) {
   /** @type {[string, string][]} */
   const pairs = [];
   let size = 0;
-  let hit = !regex;
+  let hit = !regex; // true once no (further) search hit is to be looked for
   for (const [key, value] of Object.entries(entry.fields ?? {})) {
     const full = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
     const matched = !hit && hitRanges(full, /** @type {RegExp} */ (regex), 1).length > 0;
