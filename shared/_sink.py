@@ -32,10 +32,10 @@ Other tools (the reader's ``clear_logs``)
 
 Reliability
     Ten times a second at most (and when the file grew by 64 KiB) a writer also ``stat``\\ s the
-    path; when the file or the directory was deleted or replaced it recreates them, reopens, and
-    writes again the records it sent to the deleted file since the previous check, if that was
-    within the last second: a busy writer loses none, and a record written just before the
-    deletion may come back once.
+    path; when the file or the directory was deleted or replaced it recreates them and reopens.
+    When the directory was deleted it also writes again the records it sent to the deleted file
+    since the previous check, if that was within the last second: a busy writer loses none, and
+    a record written just before the deletion may come back once.
     Failed writes (``ENOSPC``, ``EFBIG`` under ``RLIMIT_FSIZE``, a vanished directory) never
     raise: the first failure of an episode is reported as one line on stderr, records are
     counted as dropped, every later record tries again, and the ``on_resume`` callback learns
@@ -125,6 +125,7 @@ class FileSink:
         self._recent: list[bytes] = []  # written since the last path check
         self._checked_at = time.monotonic()
         self._checked_end = self._size()  # the file's end then: bounds what _recent holds
+        self._dir_identity = _identity_or_none(self._dir)
         self._rotate_after = 0.0
         self._problems: dict[str, str] = {}
         self._last_problem = ""
@@ -159,7 +160,7 @@ class FileSink:
                     self._next_check = 0.0
                 if end >= self._max_bytes:
                     with self._lock:
-                        self._try_rotate()
+                        self._try_rotate(data)
                 return
         with self._lock:
             if self._closed:
@@ -181,7 +182,7 @@ class FileSink:
             return None
         self._solved("write")
         if self._size() >= self._max_bytes:
-            self._try_rotate()
+            self._try_rotate(data)
         if self._problems or not self._dropped:
             return None
         dropped, self._dropped = self._dropped, 0
@@ -212,12 +213,13 @@ class FileSink:
         except OSError:
             return 0
 
-    def _try_rotate(self) -> None:
+    def _try_rotate(self, last: bytes) -> None:
+        # ``last``: the record just written, which may have gone to a deleted file (see _rotate).
         now = time.monotonic()
         if now < self._rotate_after:
             return
         try:
-            self._rotate()
+            self._rotate(last)
         except OSError as exc:
             # Keep writing to the full file; retrying on every record would cost a lock each.
             self._rotate_after = now + _ROTATE_RETRY_S
@@ -231,7 +233,7 @@ class FileSink:
             return
         self._solved("rotate")
 
-    def _rotate(self) -> None:
+    def _rotate(self, last: bytes) -> None:
         with rotation_lock(self.lock_path):
             current = stat_or_none(self._path)
             lost = False
@@ -241,10 +243,14 @@ class FileSink:
                 self._shift()
             else:
                 # Another writer rotated our file away; if it has been deleted since (clear_logs,
-                # or max_files reached), what we wrote since the last check went nowhere.
+                # or max_files reached), the record just written went nowhere: write it again.
+                # The ones before it were in the file before the deletion: readers may have seen
+                # them, and a clear meant them gone.
                 lost = os.fstat(self._fd).st_nlink == 0
             self._reopen()
-            self._catch_up(lost)
+            self._catch_up(lost=False)
+            if lost:
+                self._append(last, 0)
 
     def _shift(self) -> None:
         # Highest number first, so no rename overwrites a file that still has to move; one
@@ -273,7 +279,9 @@ class FileSink:
             self._catch_up(lost=False)
             self._solved("reopen")
             return
-        lost = os.fstat(self._fd).st_nlink == 0  # deleted (with the directory?), not rotated
+        # Our file deleted with its directory: what we wrote since the last check went nowhere.
+        # (A file deleted alone, as clear_logs does to rotated files, is meant to be gone.)
+        lost = os.fstat(self._fd).st_nlink == 0 and self._dir_replaced()
         try:
             os.makedirs(self._dir, exist_ok=True)
             self._reopen()
@@ -311,6 +319,10 @@ class FileSink:
             for data in recent:
                 self._append(data, 0)
         self._checked_at, self._checked_end = now, self._size()
+        self._dir_identity = _identity_or_none(self._dir)
+
+    def _dir_replaced(self) -> bool:
+        return _identity_or_none(self._dir) != self._dir_identity
 
     def _problem(self, kind: str, message: str) -> None:
         if not self._problems:
@@ -350,6 +362,11 @@ class FileSink:
         # records are the parent's to write again.
         self._lock = threading.Lock()
         self._recent, self._checked_at = [], time.monotonic()
+
+
+def _identity_or_none(path: str) -> tuple[int, int] | None:
+    current = stat_or_none(path)
+    return None if current is None else file_identity(current)
 
 
 def _describe(exc: OSError) -> str:
