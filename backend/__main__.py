@@ -8,8 +8,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from pathlib import Path
+
+from backend._location import OWN_LOG, VALUE_OPTIONS, add_location_arguments
 
 _READER_COMMANDS = frozenset({"query", "tail"})
+_COMMANDS = frozenset({"dev", "demo", "install-desktop", *_READER_COMMANDS})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,10 +21,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="msc-logs",
         description=__doc__,
-        epilog="Without a COMMAND: open the viewer window on --log-dir "
-        "(default: the per-user log directory).",
+        epilog="Without a COMMAND: open the viewer window on --log-dir, or on the directory or "
+        "log file given as `msc-logs PATH` (default: the per-user log directory). --log-dir, "
+        "--app-name and --own-log may also follow the COMMAND. The viewer never writes into "
+        "the directory it shows: its own log is in its per-user log directory (--own-log).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
+    add_location_arguments(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     # The window imports Qt and pywebview only when it opens.
     from backend import cli_query, demo, devserver, window  # noqa: PLC0415
@@ -45,17 +52,46 @@ def _version() -> str:
         return "unknown"
 
 
+def subcommand(argv: Sequence[str]) -> str | None:
+    """The COMMAND word of ``argv`` when only location options precede it, else None."""
+    index = 0
+    while index < len(argv):
+        token = argv[index]
+        if token in VALUE_OPTIONS:
+            index += 2
+        elif token == OWN_LOG or token.startswith(tuple(f"{o}=" for o in VALUE_OPTIONS)):
+            index += 1
+        else:
+            return None if token.startswith("-") else token
+    return None
+
+
+def _path_as_log_dir(argv: list[str]) -> list[str]:
+    """``msc-logs PATH`` (like ``lnav FILE``): an existing directory or file in place of the
+    COMMAND is the window's ``--log-dir``."""
+    word = subcommand(argv)
+    if word is None or word in _COMMANDS or not Path(word).exists():
+        return argv
+    index = argv.index(word)
+    return [*argv[:index], "--log-dir", word, *argv[index + 1 :]]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Parse ``argv`` and run the chosen subcommand; returns the exit code."""
-    argv = sys.argv[1:] if argv is None else list(argv)
-    if argv and argv[0] in _READER_COMMANDS:
+    """Parse ``argv`` and run the chosen subcommand; returns the exit code.
+
+    The viewer's own directories (`ViewerDirs`) are found here, once, and passed down.
+    """
+    argv = _path_as_log_dir(sys.argv[1:] if argv is None else list(argv))
+    if subcommand(argv) in _READER_COMMANDS:
         # `query`/`tail` answer in scripts and pipes: skip importing the writer, the dev
         # server and the window (several hundred ms) that registering them would cost.
         from backend import cli_query  # noqa: PLC0415
 
         return cli_query.main(argv)
+    from backend._dirs import ViewerDirs  # noqa: PLC0415
+
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    code: int = args.func(args, ViewerDirs.for_user())
     return code
 
 

@@ -17,7 +17,6 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from backend._events import Broadcaster, Emitter
-from shared._config import DEFAULT_APP_NAME
 from shared._follow import LogFollower
 from shared._setup import get_logger
 
@@ -145,7 +144,7 @@ def _show(value: Any) -> str:
 class LogSubscription:
     """One follower thread that turns new log lines into ``log-entry`` events."""
 
-    def __init__(self, log_dir: Path, app_name: str, emitter: Emitter) -> None:
+    def __init__(self, log_dir: Path, app_name: str | None, emitter: Emitter) -> None:
         self._log_dir = log_dir
         self._app_name = app_name
         self._emitter = emitter
@@ -207,12 +206,13 @@ class AppContext:
 
     Attributes:
         log_dir: The directory whose logs the viewer shows.
-        app_name: Base name of the log files (``<app_name>.log``).
+        app_name: Only this source of the directory (a base name and its rotations); None:
+            every log file in it.
         emitter: Where events for the page go (a `Broadcaster` for the dev server).
     """
 
     log_dir: Path
-    app_name: str = DEFAULT_APP_NAME
+    app_name: str | None = None
     emitter: Emitter = field(default_factory=Broadcaster)
     subscription: LogSubscription = field(init=False, repr=False)
 

@@ -163,6 +163,8 @@ def _record(entry: dict[str, Any]) -> dict[str, Any]:
     record = {key: entry.get(key) for key in RECORD_KEYS}
     if entry.get("source") is not None:
         record["source"] = entry["source"]
+    if entry.get("raw"):
+        record["raw"] = True  # a line that was no record: its text is the message
     return record
 
 

@@ -14,16 +14,16 @@ import sys
 import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import IO, Any
 
 import orjson
 
+from backend._dirs import ViewerDirs
+from backend._location import LocationError, Shown, add_location_arguments, shown_log
 from shared._engine import CursorNotFound, InvalidCursor, newest_entries
-from shared._logset import DEFAULT_APP_NAME
 from shared._match import Criteria, Matcher
-from shared._parse import CATEGORIES, LEVELS
 from shared._scan import ScanStats
+from shared.reader.records import CATEGORIES, LEVELS
 
 __all__ = ["main", "register"]
 
@@ -60,8 +60,7 @@ _TAIL_HELP = "Print the last entries matching the filters, then new ones as they
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--dir", type=Path, help="log directory (default: the writer's)")
-    parser.add_argument("--app", default=DEFAULT_APP_NAME, help="application name of the files")
+    add_location_arguments(parser, top=False, aliases=True)
     parser.add_argument("--level", choices=LEVELS, help="exactly this level")
     parser.add_argument("--min-level", choices=LEVELS, help="this level and above")
     parser.add_argument("--category", choices=sorted(CATEGORIES))
@@ -132,20 +131,28 @@ def _matcher(args: argparse.Namespace) -> Matcher:
         raise  # unreachable: error() exits
 
 
-def _log_dir(args: argparse.Namespace) -> Path:
-    if args.dir is not None:
-        return Path(args.dir)
-    # The writer's default (shared._config.default_log_dir), without importing pydantic.
-    import platformdirs  # noqa: PLC0415 -- only when --dir is not given: ~20 ms of start-up
-
-    return Path(platformdirs.user_data_dir(DEFAULT_APP_NAME, appauthor=False)) / "logs"
-
-
-def run_query(args: argparse.Namespace) -> int:
-    """``msc-logs query``: print the last matching entries; returns the exit code."""
-    matcher = _matcher(args)
+def _shown(args: argparse.Namespace, dirs: ViewerDirs | None) -> Shown | None:
+    """The log to read, or None after saying on stderr why there is none."""
+    if dirs is None and args.own_log:
+        dirs = ViewerDirs.for_user()  # only now: most queries name their directory
     try:
-        page = newest_entries(_log_dir(args), matcher, args.limit, args.app, args.before)
+        return shown_log(args, dirs)
+    except LocationError as exc:
+        print(f"msc-logs {args.command}: {exc}", file=sys.stderr)
+        return None
+
+
+def run_query(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
+    """``msc-logs query``: print the last matching entries; returns the exit code.
+
+    Reads only: nothing is created, changed or locked in the log directory.
+    """
+    matcher = _matcher(args)
+    shown = _shown(args, dirs)
+    if shown is None:
+        return 1
+    try:
+        page = newest_entries(shown.log_dir, matcher, args.limit, shown.app_name, args.before)
     except InvalidCursor as exc:
         args.cli_parser.error(str(exc).replace("before:", "--before:", 1))
     except CursorNotFound as exc:
@@ -158,18 +165,24 @@ def run_query(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_tail(args: argparse.Namespace) -> int:
-    """``msc-logs tail``: print the last N matching entries, then follow until Ctrl-C."""
+def run_tail(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
+    """``msc-logs tail``: print the last N matching entries, then follow until Ctrl-C.
+
+    Reads only, as ``query`` does.
+    """
     from shared._follow import LogFollower  # noqa: PLC0415 -- pydantic: only when following
 
     matcher = _matcher(args)
-    log_dir = _log_dir(args)
+    shown = _shown(args, dirs)
+    if shown is None:
+        return 1
+    log_dir, app_name = shown.log_dir, shown.app_name
     printer = _Printer(sys.stdout, args)
     # The follower fixes its start first; the history is what lies before that point, so
     # nothing is printed twice or skipped between the two.
-    with LogFollower(log_dir, args.app) as follower, _quiet_broken_pipe():
+    with LogFollower(log_dir, app_name) as follower, _quiet_broken_pipe():
         if args.n:
-            page = newest_entries(log_dir, matcher, args.n, args.app, follower.start_cursor)
+            page = newest_entries(log_dir, matcher, args.n, app_name, follower.start_cursor)
             printer.write(page.entries)
         try:
             for batch in follower.follow(threading.Event()):
@@ -256,16 +269,21 @@ def _quiet_broken_pipe() -> Iterator[None]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """A stand-alone ``msc-logs`` parser holding just these subcommands (tests, benchmarks)."""
+    """A stand-alone ``msc-logs`` parser holding just these subcommands (and the location
+    options before them, as the full parser has them)."""
     parser = argparse.ArgumentParser(prog="msc-logs")
+    add_location_arguments(parser, top=True)
     register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run ``query`` or ``tail`` with ``argv``; returns the exit code."""
+    """Run ``query`` or ``tail`` with ``argv``; returns the exit code.
+
+    The viewer's directories are looked up only for ``--own-log``.
+    """
     args = build_parser().parse_args(argv)
-    code: int = args.func(args)
+    code: int = args.func(args, None)
     return code
 
 

@@ -21,7 +21,7 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 from backend._app import AppContext, CommandError
 from backend._export import ExportFormat, export_target, write_export
 from shared._events import Level, LogCategory
-from shared._files import clear_log_files, count_malformed, log_files
+from shared._files import clear_log_files, log_files, summarize
 from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
 from shared._query import LogQuery, iter_logs, query_logs
 from shared._setup import get_logger
@@ -94,8 +94,13 @@ def get_recent_logs(
     before: str | None = None,
     request_id: str | None = None,
     span_id: str | None = None,
+    source: str | None = None,
+    raw_only: bool = False,
 ) -> list[dict[str, Any]]:
     """Return the newest ``limit`` matching entries, oldest first (at most `MAX_LIMIT`).
+
+    ``source`` narrows to one source of the directory (a name from `get_log_info`'s
+    ``sources``); ``raw_only`` keeps the lines shown raw (no record could be read from them).
 
     Raises:
         CommandError: ``invalid_args`` for a bad regex or cursor, ``not_found`` for a cursor whose
@@ -113,8 +118,14 @@ def get_recent_logs(
         before=before,
         request_id=request_id,
         span_id=span_id,
+        raw_only=raw_only,
     )
-    return query_logs(app.log_dir, query, limit=limit, app_name=app.app_name).entries
+    return query_logs(app.log_dir, query, limit=limit, app_name=_source(app, source)).entries
+
+
+def _source(app: AppContext, source: str | None) -> str | None:
+    """The source a call reads: the one it names, else the one the viewer was opened on."""
+    return app.app_name if source is None else source
 
 
 def get_performance_metrics(app: AppContext) -> dict[str, Any]:
@@ -144,17 +155,37 @@ def _snapshot(entry: dict[str, Any]) -> dict[str, Any] | None:
 
 
 def clear_logs(app: AppContext) -> dict[str, int]:
-    """Empty the active file and delete the rotated ones, then write one security audit record."""
-    result = clear_log_files(app.log_dir, app.app_name)
+    """Empty the active file and delete the rotated ones, then write one security audit record.
+
+    The one command that changes the directory shown (the user asked for it); the audit record
+    goes to the viewer's own log, like every record of the viewer.
+
+    Raises:
+        CommandError: ``permission_denied`` when this user may not change the directory (it is
+            checked first, so a read-only directory is left exactly as it was).
+    """
+    if app.log_dir.is_dir() and not os.access(app.log_dir, os.W_OK | os.X_OK):
+        raise CommandError("permission_denied", _read_only(app.log_dir))
+    try:
+        result = clear_log_files(app.log_dir, app.app_name)
+    except PermissionError as exc:
+        raise CommandError("permission_denied", _read_only(app.log_dir, exc)) from None
     _log.info(
         "logs cleared",
         category=LogCategory.SECURITY.value,
         user=_user(),
         pid=os.getpid(),
+        log_dir=str(app.log_dir),
+        app_name=app.app_name,
         files_removed=result.files_removed,
         bytes_cleared=result.bytes_cleared,
     )
     return {"files_removed": result.files_removed, "bytes_cleared": result.bytes_cleared}
+
+
+def _read_only(log_dir: Path, exc: OSError | None = None) -> str:
+    where = f" ({exc.strerror}: {exc.filename})" if exc is not None and exc.filename else ""
+    return f"the log in {log_dir} cannot be cleared: this user may not change it{where}"
 
 
 def _user() -> str:
@@ -178,6 +209,8 @@ def export_logs(
     until: Instant | None = None,
     request_id: str | None = None,
     span_id: str | None = None,
+    source: str | None = None,
+    raw_only: bool = False,
     overwrite: bool = False,
 ) -> dict[str, Any]:
     """Write every matching entry (oldest first) to ``output_path``, atomically.
@@ -203,10 +236,11 @@ def export_logs(
         until=until,
         request_id=request_id,
         span_id=span_id,
+        raw_only=raw_only,
     )
     log_paths = [f.path for f in log_files(app.log_dir, app.app_name)]
     target = export_target(output_path, overwrite=overwrite, log_paths=log_paths)
-    entries = iter_logs(app.log_dir, query, app_name=app.app_name)
+    entries = iter_logs(app.log_dir, query, app_name=_source(app, source))
     count, size = write_export(target, format, entries, overwrite=overwrite)
     return {"path": str(target), "count": count, "bytes": size}
 
@@ -226,25 +260,24 @@ def unsubscribe_from_logs(app: AppContext) -> None:
 
 
 def get_log_info(app: AppContext) -> dict[str, Any]:
-    """Describe the log set: its files (oldest first), total size and malformed lines.
+    """Describe the log: its sources and files, sizes, and the lines that are no record.
 
-    ``malformed`` counts lines that are not records (over-long lines included, as the reader
-    rejects them) in about the newest `MALFORMED_SCAN_BYTES` of the set, so it is a lower bound
-    for larger sets; a line still being written is not counted.
+    ``raw`` counts lines shown raw and ``skipped`` lines not read at all (over 16 MiB), with the
+    first 200 places in ``unparsed``; ``malformed`` is their sum. They cover about the newest
+    `MALFORMED_SCAN_BYTES` of the set (``scanned_all`` says whether that was everything), so
+    they are lower bounds for larger sets; a line still being written is not counted.
+    ``estimated_entries`` is about how many lines the whole set holds.
     """
     files = log_files(app.log_dir, app.app_name)
+    summary = summarize(app.log_dir, app.app_name, MALFORMED_SCAN_BYTES)
     return {
         "log_dir": str(app.log_dir),
         "app_name": app.app_name,
         "files": [f.model_dump(mode="json", exclude={"path"}) for f in files],
         "total_size": sum(f.size for f in files),
-        "malformed": _count_malformed(app, MALFORMED_SCAN_BYTES),
+        "malformed": summary["raw"] + summary["skipped"],
+        **summary,
     }
-
-
-def _count_malformed(app: AppContext, budget: int) -> int:
-    # The reader's own scan: over-long lines count without being loaded, as queries count them.
-    return count_malformed(app.log_dir, app.app_name, budget)
 
 
 def _query(
@@ -259,6 +292,7 @@ def _query(
     before: str | None = None,
     request_id: str | None,
     span_id: str | None,
+    raw_only: bool = False,
 ) -> LogQuery:
     if regex and search is not None:
         _check_pattern(search)
@@ -274,6 +308,7 @@ def _query(
             before=before,
             request_id=request_id,
             span_id=span_id,
+            raw_only=raw_only,
         )
     except ValidationError as exc:
         raise CommandError.invalid_args(exc) from None

@@ -18,10 +18,11 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from pathlib import Path
 from types import FrameType
 from typing import Any
 
+from backend._dirs import ViewerDirs
+from backend._location import add_location_arguments
 from shared._config import DEFAULT_APP_NAME, LogConfig, LoggingError, default_log_dir
 from shared._context import LogContext
 from shared._macros import log_database, log_file, log_midi, log_operation
@@ -217,15 +218,16 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "demo", help="write realistic demo activity into a log directory", description=__doc__
     )
-    add_arguments(parser)
+    add_arguments(parser, top=False)
     parser.set_defaults(func=run_demo)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``msc-logs demo``."""
+def add_arguments(parser: argparse.ArgumentParser, *, top: bool = True) -> None:
+    """The options of ``msc-logs demo`` (``top``: the parser holds the location defaults).
 
-    parser.add_argument("--log-dir", type=Path, default=None, help="where to write")
-    parser.add_argument("--app-name", default=DEFAULT_APP_NAME, help="base name of the log files")
+    ``--log-dir`` is where to write; unlike the viewing commands, a missing one is created.
+    """
+    add_location_arguments(parser, top=top, own_log=False)
     parser.add_argument("--rate", type=float, default=20.0, help="records per second (20)")
     parser.add_argument(
         "--duration", type=float, default=None, help="seconds to run (default: until Ctrl-C)"
@@ -233,19 +235,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=None, help="random seed (repeatable runs)")
 
 
-def run_demo(args: argparse.Namespace) -> int:
+def run_demo(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
     """Write demo activity until the duration ends or Ctrl-C / SIGTERM.
+
+    Args:
+        args: The parsed options.
+        dirs: Unused: the demo is a writer, not a viewer (``--own-log`` does not apply).
 
     Returns:
         0 when done, 1 when logging cannot be set up, 2 for a bad rate or duration.
     """
-
+    if getattr(args, "own_log", False):
+        print("msc-logs demo: --own-log applies to viewing commands only", file=sys.stderr)
+        return 2
     if not args.rate > 0 or (args.duration is not None and args.duration < 0):
         print("msc-logs demo: --rate must be > 0 and --duration >= 0", file=sys.stderr)
         return 2
     log_dir = args.log_dir if args.log_dir is not None else default_log_dir()
     try:
-        init_logging(LogConfig(log_dir=log_dir, app_name=args.app_name, console_level="warn"))
+        app_name = args.app_name or DEFAULT_APP_NAME
+        init_logging(LogConfig(log_dir=log_dir, app_name=app_name, console_level="warn"))
     except LoggingError as exc:
         print(f"msc-logs demo: {exc}", file=sys.stderr)
         return 1

@@ -5,6 +5,9 @@ A `ThreadingHTTPServer` bound to 127.0.0.1 serves ``frontend/`` (no token needed
 the random token printed in the URL, as header ``X-MSC-Token`` or query ``?token=``). Requests
 whose ``Host`` or ``Origin`` is not this server are refused (DNS rebinding, cross-site requests).
 When a file under ``frontend/`` changes, a ``dev-reload`` event tells the page to reload.
+
+The server only reads the log directory it shows; its own records go to the viewer's own log
+(`backend._ownlog`).
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from typing import Any
 
 from backend._app import AppContext
 from backend._devhttp import DevHandler, DevHTTPServer, new_token
+from backend._dirs import ViewerDirs
 from backend._events import Broadcaster
-from shared._config import DEFAULT_APP_NAME, LogConfig, LoggingError, default_log_dir
-from shared._setup import get_logger, init_logging
+from backend._location import LocationError, add_location_arguments, shown_log
+from backend._ownlog import start_viewer_logging
+from shared._config import LoggingError
+from shared._setup import get_logger
 
 __all__ = [
     "DevServer",
@@ -148,35 +154,42 @@ def register(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "dev", help="serve the viewer to a browser (live reload)", description=__doc__
     )
-    add_arguments(parser)
+    add_arguments(parser, top=False)
     parser.set_defaults(func=run_dev)
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options of ``msc-logs dev``."""
-    parser.add_argument("--log-dir", type=Path, default=None, help="log directory to show")
-    parser.add_argument("--app-name", default=DEFAULT_APP_NAME, help="base name of the log files")
+def add_arguments(parser: argparse.ArgumentParser, *, top: bool = True) -> None:
+    """The options of ``msc-logs dev`` (``top``: the parser holds the location defaults)."""
+    add_location_arguments(parser, top=top)
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    parser.add_argument("--frontend-dir", type=Path, default=None, help=argparse.SUPPRESS)
+    hidden = argparse.SUPPRESS
+    parser.add_argument("--frontend-dir", type=Path, default=None if top else hidden, help=hidden)
 
 
-def run_dev(args: argparse.Namespace) -> int:
+def run_dev(args: argparse.Namespace, dirs: ViewerDirs) -> int:
     """Run the dev server until Ctrl-C or SIGTERM; the URL is the first line on stdout.
 
+    Args:
+        args: The parsed options.
+        dirs: The viewer's own directories (its log goes there).
+
     Returns:
-        0 after a clean shutdown, 1 when logging or the port cannot be set up.
+        0 after a clean shutdown, 1 when the log directory, logging or the port cannot be set up.
     """
-    log_dir: Path = args.log_dir if args.log_dir is not None else default_log_dir()
     frontend_dir: Path = args.frontend_dir or default_frontend_dir()
     try:
-        init_logging(LogConfig(log_dir=log_dir, app_name=args.app_name))
+        shown = shown_log(args, dirs)
+        note = start_viewer_logging(dirs, shown.log_dir)
         broadcaster = Broadcaster()
-        app = AppContext(log_dir=log_dir, app_name=args.app_name, emitter=broadcaster)
+        app = AppContext(log_dir=shown.log_dir, app_name=shown.app_name, emitter=broadcaster)
         server = DevServer(app, broadcaster, frontend_dir.resolve(), port=args.port)
-    except (LoggingError, OSError) as exc:
+    except (LocationError, LoggingError, OSError) as exc:
         print(f"msc-logs dev: {exc}", file=sys.stderr)
         return 1
+    if note:
+        print(f"msc-logs dev: {note}", file=sys.stderr)
+    log_dir = shown.log_dir
     stop = threading.Event()
     _on_signals(stop)
     server.start()
@@ -203,7 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m backend.devserver [options]``: `run_dev` without the ``msc-logs`` front."""
     parser = argparse.ArgumentParser(prog="python -m backend.devserver", description=__doc__)
     add_arguments(parser)
-    return run_dev(parser.parse_args(argv))
+    return run_dev(parser.parse_args(argv), ViewerDirs.for_user())
 
 
 if __name__ == "__main__":

@@ -2,12 +2,15 @@
 
 The window shows ``frontend/index.html`` (served by pywebview's local HTTP server) on one log
 directory. The page reaches the backend only through ``window.pywebview.api`` — every registered
-command plus the desktop-only ``choose_export_path`` and ``start_demo`` (`backend.desktop._api`)
-— and receives events through one ``evaluate_js`` call per batch (`backend.desktop._pump`).
+command plus the desktop-only ``choose_export_path``, ``start_demo`` and ``open_own_log``
+(`backend.desktop._api`) — and receives events through one ``evaluate_js`` call per batch
+(`backend.desktop._pump`).
 
-The app logs its own activity into the directory it shows, remembers its size and position, and
-refuses to open twice on the same directory. Without a display it says what to do instead of
-letting Qt abort.
+The app only reads the directory it shows: its own records go to the viewer's own log
+(`backend._ownlog`; the console only when it shows that log), its one-instance lock to the
+runtime directory and its size and position to the config directory (`backend._dirs`). It refuses
+to open twice on the same directory. Without a display it says what to do instead of letting Qt
+abort.
 """
 
 from __future__ import annotations
@@ -19,10 +22,12 @@ from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from backend._dirs import ViewerDirs
+from backend._location import LocationError, Shown, shown_log
+from backend._ownlog import start_viewer_logging
 from backend.desktop._state import InstanceLock
 from backend.devserver import default_frontend_dir
-from shared._config import DEFAULT_APP_NAME, LogConfig, LoggingError, default_log_dir
-from shared._setup import init_logging
+from shared._config import LoggingError
 
 __all__ = ["add_arguments", "chromium_flags", "display_problem", "run_window"]
 
@@ -39,9 +44,7 @@ NO_DISPLAY = (
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """The window's options (on the top-level ``msc-logs`` parser)."""
-    parser.add_argument("--log-dir", type=Path, default=None, help="log directory to show")
-    parser.add_argument("--app-name", default=DEFAULT_APP_NAME, help="base name of the log files")
+    """The window's own options (on the top-level ``msc-logs`` parser, beside the location)."""
     parser.add_argument("--frontend-dir", type=Path, default=None, help=argparse.SUPPRESS)
 
 
@@ -60,44 +63,55 @@ def chromium_flags(environ: MutableMapping[str, str], euid: int | None) -> None:
         environ.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
 
 
-def run_window(args: argparse.Namespace) -> int:
+def run_window(args: argparse.Namespace, dirs: ViewerDirs) -> int:
     """Open the viewer window and return when it is closed.
 
+    Args:
+        args: The parsed options.
+        dirs: The viewer's own directories: its log, its lock, its geometry.
+
     Returns:
-        0 after the window closed, 1 when logging cannot be set up or another viewer has the
-        directory, 2 without a display.
+        0 after the window closed, 1 when the log directory does not exist, logging cannot be
+        set up or another viewer has the directory, 2 without a display.
     """
+    try:
+        shown = shown_log(args, dirs)
+    except LocationError as exc:
+        print(f"msc-logs: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     problem = display_problem(os.environ, sys.platform)
     if problem is not None:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
     chromium_flags(os.environ, os.geteuid() if hasattr(os, "geteuid") else None)
 
-    log_dir: Path = (args.log_dir or default_log_dir()).expanduser().resolve()
+    lock = InstanceLock(dirs.lock_file(shown.log_dir))
     try:
-        init_logging(LogConfig(log_dir=log_dir, app_name=args.app_name))
-        lock = InstanceLock(log_dir)
         holder = lock.acquire()
+        note = start_viewer_logging(dirs, shown.log_dir) if holder is None else None
     except (LoggingError, OSError) as exc:
+        lock.release()
         print(f"msc-logs: {exc}", file=sys.stderr)
         return EXIT_FAILED
     if holder is not None:
         who = f" (pid {holder})" if holder else ""
-        print(f"msc-logs: a viewer is already open on {log_dir}{who}.", file=sys.stderr)
+        print(f"msc-logs: a viewer is already open on {shown.log_dir}{who}.", file=sys.stderr)
         return EXIT_FAILED
+    if note:
+        print(f"msc-logs: {note}", file=sys.stderr)
     try:
         frontend_dir: Path = (args.frontend_dir or default_frontend_dir()).resolve()
-        return _open(log_dir, args.app_name, frontend_dir)
+        return _open(shown, dirs, frontend_dir)
     finally:
         lock.release()
 
 
-def _open(log_dir: Path, app_name: str, frontend_dir: Path) -> int:
+def _open(shown: Shown, dirs: ViewerDirs, frontend_dir: Path) -> int:
     # Imported only now: Qt and pywebview take ~0.3 s to import, which `msc-logs query` and the
     # no-display path should not pay.
     from backend.desktop._app import DesktopApp  # noqa: PLC0415 - see above
 
-    desktop = DesktopApp(log_dir, app_name, frontend_dir)
+    desktop = DesktopApp(shown.log_dir, shown.app_name, frontend_dir, dirs)
     desktop.run(gui=_gui())
     return 0
 

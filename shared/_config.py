@@ -2,8 +2,9 @@
 
 The nine fields and their defaults are the seed's (`shared/rust/src/logging/mod.rs`), except that
 `log_dir` defaults to platformdirs' per-user data directory instead of a relative ``logs`` (which
-depended on the working directory) and `max_file_size_mb` accepts fractions so tests can rotate
-small files.
+depended on the working directory) and may be None (no file at all: the console only, for a process
+that must not write where it logs by default, such as the viewer showing its own log), and
+`max_file_size_mb` accepts fractions so tests can rotate small files.
 """
 
 from __future__ import annotations
@@ -88,8 +89,8 @@ class LogConfig(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    log_dir: Path = Field(default_factory=default_log_dir)
-    """Directory of the log files (created when missing)."""
+    log_dir: Path | None = Field(default_factory=default_log_dir)
+    """Directory of the log files (created when missing); None: no files, the console only."""
     app_name: str = DEFAULT_APP_NAME
     """Base name of the log files: ``<app_name>.log``, ``<app_name>.log.1`` …"""
     console_level: Level = "info"
@@ -136,6 +137,6 @@ class LogConfig(BaseModel):
         return max(1, int(self.max_file_size_mb * 1024 * 1024))
 
     @property
-    def log_file(self) -> Path:
-        """The active log file, ``<log_dir>/<app_name>.log``."""
-        return self.log_dir / f"{self.app_name}.log"
+    def log_file(self) -> Path | None:
+        """The active log file, ``<log_dir>/<app_name>.log``; None for the console only."""
+        return None if self.log_dir is None else self.log_dir / f"{self.app_name}.log"

@@ -1,4 +1,12 @@
-"""The query engine: the last N matching entries of a rotated set, and the whole set in order.
+"""The query engine: the last N matching entries of a log directory, and the whole timeline.
+
+Each source (a base file and its rotations, see `shared._logset`) is read on its own, its files
+in order and each file backwards (or forwards) in chunks with the byte-level prefilters of
+`shared._scan`. The sources merge into one timeline by ``(timestamp, source rank)``, a k-way
+merge that keeps each source's own order, so equal or missing times never reorder a file.
+
+Every non-blank line yields at least one entry: what cannot be parsed is a *raw* entry (see
+`shared._parse.raw_record`) carrying the time of the nearest earlier line that has one.
 
 Pydantic-free (the command line imports it directly); `shared._query` wraps it in the public
 models.
@@ -6,16 +14,25 @@ models.
 
 from __future__ import annotations
 
-import os
+import heapq
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shared._logset import DEFAULT_APP_NAME, LogSet, OpenFile, format_id, open_set, parse_id
+from shared._logset import LogSet, OpenFile, OpenSource, format_id, open_set, parse_id
 from shared._match import Matcher
-from shared._parse import MalformedLineError, parse_line
+from shared._parse import is_ours, line_records, timestamp_of_line
 from shared._scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared._textmode import is_text, level_words, text_backward, text_forward
+
+#: How far before a line without a time to look for the time of an earlier line.
+TIME_LOOKAROUND = 64 * 1024
+#: Past a cursor, how much of another source is re-read around the bisected point, so a few
+#: lines out of time order near it are still placed as the merge would place them.
+BISECT_SLACK = 64 * 1024
+
+Key = tuple[str, int]
 
 
 class InvalidCursor(ValueError):
@@ -35,21 +52,31 @@ class Page:
     stats: ScanStats = field(default_factory=ScanStats)
 
 
+@dataclass(slots=True)
+class _Start:
+    """Where a source's backward scan starts: file index, offset, and what to leave out."""
+
+    index: int
+    end: int
+    below: Key | None = None  # skip the leading entries whose key is not below this
+    skip_from: int | None = None  # in the line at ``end``: only records before this index
+
+
 def newest_entries(
     log_dir: Path,
     matcher: Matcher,
     limit: int,
-    app_name: str = DEFAULT_APP_NAME,
+    app_name: str | None = None,
     before: str | None = None,
 ) -> Page:
-    """The last ``limit`` entries matching ``matcher``, scanning the set backwards.
+    """The last ``limit`` entries matching ``matcher``, scanning every source backwards.
 
     Args:
-        log_dir: The log directory (missing: no entries).
+        log_dir: The log directory or file (missing: no entries).
         matcher: The compiled criteria.
         limit: How many entries at most (0 returns none).
-        app_name: The set's application name.
-        before: An entry id: only entries strictly older than it.
+        app_name: Only this source; None: all of them.
+        before: An entry id: only entries strictly older than it in the timeline.
 
     Returns:
         The page, entries oldest → newest.
@@ -60,29 +87,68 @@ def newest_entries(
     """
     stats = ScanStats()
     with open_set(log_dir, app_name) as logset:
-        index, end = _start(logset, before)
+        starts = _starts(logset, before, stats)
+        empty = all(start.end == 0 and start.index <= 0 for start in starts.values())
         if matcher.impossible or limit <= 0:
-            return Page([], reached_start=matcher.impossible or index < 0, stats=stats)
+            return Page([], reached_start=matcher.impossible or empty, stats=stats)
+        streams = [
+            _Stream(source, starts[source.rank], matcher, stats) for source in logset.sources
+        ]
         found: list[dict[str, Any]] = []
-        for position in range(index, -1, -1):
-            item = logset.files[position]
-            for chunk in chunks_backward(item.fd, end if position == index else item.end, stats):
-                for offset, line in reversed(_chunk_lines(chunk, matcher, item, stats)):
-                    entry = _evaluate(line, offset, item, matcher, stats)
-                    if entry is None:
-                        continue
-                    found.append(entry)
-                    if len(found) == limit:
-                        found.reverse()
-                        return Page(found, _nothing_before(logset, position, offset), stats)
+        while len(found) < limit:
+            best = _best(streams)
+            if best is None:
+                break
+            found.append(best.take())
         found.reverse()
-        return Page(found, True, stats)
+        return Page(found, all(stream.at_start() for stream in streams), stats)
+
+
+class _Stream:
+    """One source's entries newest first, with a head pulled only when needed."""
+
+    def __init__(self, source: OpenSource, start: _Start, matcher: Matcher, stats: ScanStats):
+        self.source = source
+        self.position = (start.index, start.end)  # of the last entry pulled
+        self._entries = _backward(self, start, matcher, stats)
+        self.head: dict[str, Any] | None = None
+        self.done = False
+
+    def at_start(self) -> bool:
+        """Whether nothing older is left (without reading further)."""
+        if self.done:
+            return True
+        index, offset = self.position
+        files = self.source.files
+        return self.head is None and offset == 0 and all(f.end == 0 for f in files[:index])
+
+    def peek(self) -> dict[str, Any] | None:
+        if self.head is None and not self.done:
+            self.head = next(self._entries, None)
+            self.done = self.head is None
+        return self.head
+
+    def take(self) -> dict[str, Any]:
+        head = self.head
+        assert head is not None
+        self.head = None
+        return head
+
+
+def _best(streams: list[_Stream]) -> _Stream | None:
+    best: _Stream | None = None
+    best_key: Key | None = None
+    for rank, stream in enumerate(streams):
+        head = stream.peek()
+        if head is not None and (best_key is None or (head["timestamp"], rank) > best_key):
+            best, best_key = stream, (head["timestamp"], rank)
+    return best
 
 
 def all_entries(
     log_dir: Path,
     matcher: Matcher,
-    app_name: str = DEFAULT_APP_NAME,
+    app_name: str | None = None,
     stats: ScanStats | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every entry matching ``matcher``, oldest → newest, streaming chunk by chunk.
@@ -93,57 +159,218 @@ def all_entries(
     if matcher.impossible:
         return
     with open_set(log_dir, app_name) as logset:
-        for item in logset.files:
-            for chunk in chunks_forward(item.fd, 0, item.end, stats):
-                for offset, line in _chunk_lines(chunk, matcher, item, stats):
-                    entry = _evaluate(line, offset, item, matcher, stats)
-                    if entry is not None:
-                        yield entry
+        streams = [_forward(source, matcher, stats) for source in logset.sources]
+        if len(streams) == 1:
+            yield from streams[0]
+            return
+        ranks = {source.name: source.rank for source in logset.sources}
+        yield from heapq.merge(*streams, key=lambda e: (e["timestamp"], ranks[e["origin"]]))
+
+
+def _backward(
+    stream: _Stream, start: _Start, matcher: Matcher, stats: ScanStats
+) -> Iterator[dict[str, Any]]:
+    source, below = stream.source, start.below
+    for position in range(start.index, -1, -1):
+        item = source.files[position]
+        first = position == start.index
+        end = start.end if first else item.end
+        for offset, found in _file_backward(item, end, matcher, stats):
+            cut = first and start.skip_from is not None and offset == start.end
+            for entry in reversed(found[: start.skip_from] if cut else found):
+                if below is not None:
+                    if (entry["timestamp"], source.rank) >= below:
+                        continue
+                    below = None  # only the leading run: past it, the source's order rules
+                stream.position = (position, offset)
+                yield entry
+
+
+def _forward(source: OpenSource, matcher: Matcher, stats: ScanStats) -> Iterator[dict[str, Any]]:
+    for item in source.files:
+        if is_text(item):
+            for offset, records in text_forward(item, stats):
+                yield from _matching(records, offset, item, matcher)
+            continue
+        for chunk in chunks_forward(item.pread, 0, item.end, stats):
+            for offset, line in _chunk_lines(chunk, matcher, item, stats):
+                yield from _evaluate(line, offset, item, matcher, stats)
+
+
+def _file_backward(
+    item: OpenFile, end: int, matcher: Matcher, stats: ScanStats
+) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+    """``(offset, matching entries of the line or text entry there)``, newest first."""
+    if is_text(item):
+        words = level_words(matcher.levels)
+        for offset, records in text_backward(item, end, stats, words):
+            yield offset, _matching(records, offset, item, matcher)
+        return
+    for chunk in chunks_backward(item.pread, end, stats):
+        for offset, line in reversed(_chunk_lines(chunk, matcher, item, stats)):
+            yield offset, _evaluate(line, offset, item, matcher, stats)
 
 
 def _chunk_lines(
     chunk: Chunk, matcher: Matcher, item: OpenFile, stats: ScanStats
 ) -> list[tuple[int, bytes]]:
     if chunk.too_long:
-        stats.note_malformed(item.name, chunk.base, f"line too long ({chunk.too_long} bytes)")
+        stats.note_skipped(item.name, chunk.base, f"line too long ({chunk.too_long} bytes)")
         return []
-    return candidate_lines(chunk, matcher)
+    return candidate_lines(chunk, matcher, ours_only=ours_only(item))
+
+
+#: How much of a file decides whether it is our writer's (`ours_only`).
+OURS_SNIFF = 64 * 1024
+
+
+def ours_only(item: OpenFile) -> bool:
+    """Whether ``item`` is a file of our writer's: its first 64 KiB is all in our layout.
+
+    Such a file is scanned on the cheap path of `shared._scan.candidate_lines`: a line there that
+    begins like ours is taken to be ours (another writer appending to our file in a layout that
+    begins like ours is not expected). Cached on the file.
+    """
+    if item.ours is None:
+        lines = [line for line in item.pread(OURS_SNIFF, 0).split(b"\n")[:-1] if line.strip()]
+        item.ours = bool(lines) and all(map(is_ours, lines))
+    return item.ours
 
 
 def _evaluate(
     line: bytes, offset: int, item: OpenFile, matcher: Matcher, stats: ScanStats
-) -> dict[str, Any] | None:
-    if not matcher.precheck(line):
-        return None
-    try:
-        entry = parse_line(line)
-    except MalformedLineError as exc:
-        if line.strip():  # blank lines are not worth a report
-            stats.note_malformed(item.name, offset, exc.reason)
-        return None
-    if not matcher.matches(entry) or item.generation is None:
-        return None
-    entry["id"] = format_id(item.generation, offset)
-    return entry
+) -> list[dict[str, Any]]:
+    if item.generation is None or not matcher.precheck(line) or not line.strip():
+        return []
+    records, reason = line_records(line)
+    if reason is not None:
+        stats.note_raw(item.name, offset, reason)
+    for entry in records:
+        if entry["timestamp"] is None:
+            entry["timestamp"] = neighbour_time(item, offset)
+    return _matching(records, offset, item, matcher)
 
 
-def _start(logset: LogSet, before: str | None) -> tuple[int, int]:
-    """Index of the file to start in and the offset to scan back from."""
-    files = logset.files
+def _matching(
+    records: list[dict[str, Any]], offset: int, item: OpenFile, matcher: Matcher
+) -> list[dict[str, Any]]:
+    matched = []
+    for index, entry in enumerate(records):
+        if item.generation is None or not matcher.matches(entry):
+            continue
+        entry["id"] = format_id(item.generation, offset) + (f".{index}" if index else "")
+        entry["origin"] = item.source
+        matched.append(entry)
+    return matched
+
+
+def neighbour_time(item: OpenFile, offset: int) -> str:
+    """The time of the nearest line before ``offset`` that has one (else the file's mtime).
+
+    Only ``TIME_LOOKAROUND`` bytes back are searched: a raw line further from any time gets the
+    mtime, as the follower (which reads forward) would give it.
+    """
+    start = max(0, offset - TIME_LOOKAROUND)
+    before = item.pread(offset - start, start).split(b"\n")
+    if start:
+        before = before[1:]  # the first piece is the tail of a line cut by the window
+    for line in reversed(before):
+        stamp = timestamp_of_line(line)
+        if stamp is not None:
+            return stamp
+    return item.mtime_text()
+
+
+def _starts(logset: LogSet, before: str | None, stats: ScanStats) -> dict[int, _Start]:
+    """Where each source's scan starts: its end, or just before the cursor in the timeline."""
+    starts = {
+        source.rank: _Start(len(source.files) - 1, source.files[-1].end if source.files else 0)
+        for source in logset.sources
+    }
     if before is None:
-        return (len(files) - 1, files[-1].end) if files else (-1, 0)
+        return starts
+    generation, offset, record = _parse_cursor(before)
+    located = logset.locate(generation)
+    if located is None:
+        raise CursorNotFound(f"before: the file of entry {before!r} is no longer in the log set")
+    source, index = located
+    item = source.files[index]
+    if offset > item.end or (offset > 0 and item.pread(1, offset - 1) != b"\n"):
+        raise InvalidCursor(f"before: {before!r} does not point at a line")
+    if record:
+        stop = item.pread(min(item.end - offset, 16 * 1024 * 1024), offset).find(b"\n")
+        starts[source.rank] = _Start(index, offset + stop + 1, skip_from=record)
+    else:
+        starts[source.rank] = _Start(index, offset)
+    if len(logset.sources) > 1:
+        key = (_time_at(item, offset), source.rank)
+        for other in logset.sources:
+            if other is not source and other.files:
+                starts[other.rank] = _bisect(other, key, stats)
+    return starts
+
+
+def _parse_cursor(before: str) -> tuple[str, int, int]:
+    text, _, record = before.partition(".")
     try:
-        generation, offset = parse_id(before)
+        generation, offset = parse_id(text)
+        if record and (not record.isdigit() or len(record) > 6 or record == "0"):
+            raise ValueError(f"not an entry id: {before!r}")
     except ValueError as exc:
         raise InvalidCursor(f"before: {exc}") from None
-    index = logset.find_generation(generation)
-    if index is None:
-        raise CursorNotFound(f"before: the file of entry {before!r} is no longer in the log set")
-    item = files[index]
-    if offset > item.end or (offset > 0 and os.pread(item.fd, 1, offset - 1) != b"\n"):
-        raise InvalidCursor(f"before: {before!r} does not point at a line")
-    return index, offset
+    return generation, offset, int(record or 0)
 
 
-def _nothing_before(logset: LogSet, position: int, offset: int) -> bool:
-    return offset == 0 and all(item.end == 0 for item in logset.files[:position])
+def _time_at(item: OpenFile, offset: int) -> str:
+    line = item.pread(min(item.end - offset, 16 * 1024 * 1024), offset).split(b"\n", 1)[0]
+    return timestamp_of_line(line) or neighbour_time(item, offset)
+
+
+def _bisect(source: OpenSource, key: Key, stats: ScanStats) -> _Start:
+    """Start of a source's scan for entries before ``key``: where the merge had got to.
+
+    Files (then offsets) are bisected by their lines' times, which finds the exact place in a
+    source written in time order; a little later is re-read, and leading entries not before
+    ``key`` are skipped, so lines slightly out of order near it are placed as the merge would.
+    """
+    stamp = key[0]
+    index = len(source.files) - 1
+    while index > 0 and (_first_time(source.files[index]) or "") > stamp:
+        index -= 1
+    item = source.files[index]
+    low, high = 0, item.end
+    while high - low > BISECT_SLACK:
+        middle = (low + high) // 2
+        found = _time_after(item, middle)
+        if found is None or found > stamp:
+            high = middle
+        else:
+            low = middle
+    end = _line_start_after(item, min(item.end, high + BISECT_SLACK))
+    return _Start(index, end, below=key)
+
+
+def _first_time(item: OpenFile) -> str | None:
+    return _time_after(item, 0)
+
+
+def _time_after(item: OpenFile, offset: int) -> str | None:
+    """The time of the first line that has one, at or after the line start after ``offset``."""
+    block = item.pread(min(TIME_LOOKAROUND, item.end - offset), offset)
+    lines = block.split(b"\n")[:-1]
+    if offset:
+        lines = lines[1:]
+    for line in lines:
+        stamp = timestamp_of_line(line)
+        if stamp is not None:
+            return stamp
+    return None
+
+
+def _line_start_after(item: OpenFile, offset: int) -> int:
+    if offset >= item.end or offset == 0:
+        return min(offset, item.end)
+    if item.pread(1, offset - 1) == b"\n":
+        return offset
+    newline = item.pread(min(16 * 1024 * 1024, item.end - offset), offset).find(b"\n")
+    return item.end if newline < 0 else offset + newline + 1

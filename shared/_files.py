@@ -5,14 +5,22 @@ from __future__ import annotations
 import contextlib
 import os
 from pathlib import Path
+from typing import Any
 
 from pydantic import BaseModel
 
 from shared._fileops import rotation_lock
-from shared._logset import DEFAULT_APP_NAME, OpenFile, lock_name, open_set, set_names
+from shared._logset import (
+    DEFAULT_APP_NAME,
+    OpenFile,
+    find_sources,
+    open_set,
+    rotation_names,
+)
 from shared._match import Criteria, Matcher
-from shared._parse import MalformedLineError, parse_line
+from shared._parse import line_records, timestamp_of_line
 from shared._scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared._textmode import is_text, text_forward
 
 __all__ = [
     "DEFAULT_APP_NAME",
@@ -32,7 +40,11 @@ class LogFileInfo(BaseModel):
 
     name: str
     path: Path
+    source: str
+    """The source the file belongs to."""
     size: int
+    """Bytes (decompressed for a gzip'd file)."""
+    compressed: bool
     first_timestamp: str | None
     """Timestamp of the first parseable line (None: none in the first MiB)."""
     last_timestamp: str | None
@@ -46,12 +58,12 @@ class ClearResult(BaseModel):
     bytes_cleared: int
 
 
-def log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> list[LogFileInfo]:
-    """The files of the rotated set, oldest → newest (``.N`` … ``.1``, then the active file).
+def log_files(log_dir: Path, app_name: str | None = None) -> list[LogFileInfo]:
+    """The files of every source (by source name), each source's oldest file first.
 
     Args:
-        log_dir: The log directory; a missing one holds no files.
-        app_name: Selects ``<app_name>.log`` and its rotated files.
+        log_dir: The log directory (a missing one holds no files), or one log file.
+        app_name: Only this source; None: every source.
 
     Returns:
         One entry per file.
@@ -61,7 +73,9 @@ def log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> list[LogFileIn
             LogFileInfo(
                 name=item.name,
                 path=item.path,
+                source=item.source,
                 size=item.size,
+                compressed=item.compressed,
                 first_timestamp=_edge_timestamp(item, newest=False),
                 last_timestamp=_edge_timestamp(item, newest=True),
             )
@@ -72,65 +86,128 @@ def log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> list[LogFileIn
 def _edge_timestamp(item: OpenFile, *, newest: bool) -> str | None:
     stats = ScanStats()
     if newest:
-        chunks = chunks_backward(item.fd, item.end, stats)
+        chunks = chunks_backward(item.pread, item.end, stats)
     else:
-        chunks = chunks_forward(item.fd, 0, item.end, stats)
+        chunks = chunks_forward(item.pread, 0, item.end, stats)
     for chunk in chunks:
         lines = candidate_lines(chunk, _EVERY_LINE)
         for _offset, line in reversed(lines) if newest else lines:
-            with contextlib.suppress(MalformedLineError):
-                timestamp: str = parse_line(line)["timestamp"]
+            timestamp = timestamp_of_line(line)
+            if timestamp is not None:
                 return timestamp
         if stats.scanned_bytes >= _EDGE_BUDGET:
             break
     return None
 
 
-def count_malformed(log_dir: Path, app_name: str = DEFAULT_APP_NAME, budget: int = -1) -> int:
-    """Count the malformed lines of the set, newest file first, as the query engine counts them.
+def scan_unparsed(log_dir: Path, app_name: str | None = None, budget: int = -1) -> ScanStats:
+    """Count the lines that are no record (shown raw, or skipped), newest files first.
 
-    Over-long lines count without being loaded; blank lines and a half-written last line do not.
+    Counts as the query engine does: over-long lines are skipped without being loaded; blank
+    lines and a half-written last line do not count; in plain text a traceback's lines belong to
+    their entry.
 
     Args:
-        log_dir: The log directory; a missing one holds no files.
-        app_name: Selects ``<app_name>.log`` and its rotated files.
-        budget: Stop once about this many bytes were read (-1: read everything); the count is
-            then a lower bound.
+        log_dir: The log directory (a missing one holds no files), or one log file.
+        app_name: Only this source; None: every source.
+        budget: Stop once about this many bytes were read (-1: read everything); the counts are
+            then lower bounds (``ScanStats.complete`` says which).
 
     Returns:
-        The number of malformed lines met.
+        The counts, and the first 200 places with their reasons.
     """
-    stats = ScanStats()
+    stats = ScanStats(keep=200)
     with open_set(log_dir, app_name) as logset:
-        for item in reversed(logset.files):
-            for chunk in chunks_forward(item.fd, 0, item.end, stats):
-                _note_malformed(item, chunk, stats)
+        _scan_newest_first(logset.files, stats, budget)
+    return stats
+
+
+def _scan_newest_first(files: list[OpenFile], stats: ScanStats, budget: int) -> None:
+    for item in sorted(files, key=lambda f: os.fstat(f.fd).st_mtime, reverse=True):
+        if is_text(item):
+            for _entry in text_forward(item, stats):
                 if 0 <= budget <= stats.scanned_bytes:
-                    return stats.malformed
-    return stats.malformed
+                    stats.complete = False
+                    return
+            continue
+        for chunk in chunks_forward(item.pread, 0, item.end, stats):
+            _note_unparsed(item, chunk, stats)
+            if 0 <= budget <= stats.scanned_bytes:
+                stats.complete = False
+                return
 
 
-def _note_malformed(item: OpenFile, chunk: Chunk, stats: ScanStats) -> None:
+def count_malformed(log_dir: Path, app_name: str | None = None, budget: int = -1) -> int:
+    """The number of lines `scan_unparsed` finds (raw and skipped)."""
+    return scan_unparsed(log_dir, app_name, budget).malformed
+
+
+def summarize(log_dir: Path, app_name: str | None = None, budget: int = -1) -> dict[str, Any]:
+    """What `get_log_info` tells about a log directory besides its files.
+
+    Returns:
+        ``sources`` (``[{name, files, size}]``, files oldest first), ``raw`` and ``skipped``
+        (see `scan_unparsed`), ``unparsed`` (the first 200 places: ``[{file, offset, reason}]``),
+        ``scanned_all`` (False when the budget ended the count early) and
+        ``estimated_entries`` (lines in all, from the average line length at each file's ends).
+    """
+    stats = ScanStats(keep=200)
+    with open_set(log_dir, app_name) as logset:
+        sources = [
+            {
+                "name": source.name,
+                "files": [item.name for item in source.files],
+                "size": sum(item.size for item in source.files),
+            }
+            for source in logset.sources
+        ]
+        estimate = sum(_estimate_lines(item) for item in logset.files)
+        _scan_newest_first(logset.files, stats, budget)
+    return {
+        "sources": sources,
+        "raw": stats.raw,
+        "skipped": stats.skipped,
+        "unparsed": [
+            {"file": name, "offset": offset, "reason": reason}
+            for name, offset, reason in stats.malformed_at
+        ],
+        "scanned_all": stats.complete,
+        "estimated_entries": estimate,
+    }
+
+
+def _note_unparsed(item: OpenFile, chunk: Chunk, stats: ScanStats) -> None:
     if chunk.too_long:
-        stats.note_malformed(item.name, chunk.base, "line too long")
+        stats.note_skipped(item.name, chunk.base, "line too long")
         return
     for offset, line in candidate_lines(chunk, _EVERY_LINE):
         if line.strip():  # blank lines are not worth a report
-            try:
-                parse_line(line)
-            except MalformedLineError as exc:
-                stats.note_malformed(item.name, offset, exc.reason)
+            _records, reason = line_records(line)
+            if reason is not None:
+                stats.note_raw(item.name, offset, reason)
 
 
-def clear_log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> ClearResult:
-    """Empty the log: truncate the active file in place and delete the rotated files.
+_SAMPLE = 64 * 1024
 
-    Runs under the writers' rotation lock. Writers keep their descriptors: with ``O_APPEND`` their
-    next records land at the start of the emptied file.
+
+def _estimate_lines(item: OpenFile) -> int:
+    end = item.end
+    if end <= 2 * _SAMPLE:
+        return item.pread(end, 0).count(b"\n")
+    sample = item.pread(_SAMPLE, 0) + item.pread(_SAMPLE, end - _SAMPLE)
+    return round(end * sample.count(b"\n") / len(sample))
+
+
+def clear_log_files(log_dir: Path, app_name: str | None = None) -> ClearResult:
+    """Empty the log: truncate each source's active file in place and delete its rotations.
+
+    Our writers' sets are cleared under their rotation lock (taken only where its file already
+    exists: clearing a foreign source creates nothing). Writers keep their descriptors: with
+    ``O_APPEND`` their next records land at the start of the emptied file.
 
     Args:
-        log_dir: The log directory; a missing one has nothing to clear.
-        app_name: Selects ``<app_name>.log`` and its rotated files.
+        log_dir: The log directory (a missing one has nothing to clear), or one log file.
+        app_name: Only this source; None: every source.
 
     Returns:
         How many rotated files were removed and how many bytes were cleared in all.
@@ -138,20 +215,30 @@ def clear_log_files(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> ClearRes
     Raises:
         OSError: the operating system refused (permissions).
     """
-    if not log_dir.is_dir():
-        return ClearResult(files_removed=0, bytes_cleared=0)
     removed = cleared = 0
-    with rotation_lock(log_dir / lock_name(app_name)):  # the writers' own lock protocol
-        for index, name in set_names(log_dir, app_name):
-            path = log_dir / name
-            try:
-                size = path.stat().st_size
-                if index == 0:
-                    os.truncate(path, 0)
-                else:
-                    path.unlink()
-                    removed += 1
-            except FileNotFoundError:
-                continue
-            cleared += size
+    for source in find_sources(log_dir, app_name):
+        lock = source.directory / f"{source.base}.lock"
+        with rotation_lock(lock) if lock.exists() else contextlib.nullcontext():
+            files, size = _clear_source(source.directory, source.base, source.names)
+        removed += files
+        cleared += size
     return ClearResult(files_removed=removed, bytes_cleared=cleared)
+
+
+def _clear_source(directory: Path, base: str, names: list[str]) -> tuple[int, int]:
+    # Listed again under the lock: a rotation may have renamed files since the discovery.
+    current = {name for _, name in rotation_names(directory, base)} | set(names)
+    removed = cleared = 0
+    for name in current:
+        path = directory / name
+        try:
+            size = path.stat().st_size
+            if name == base:
+                os.truncate(path, 0)
+            else:
+                path.unlink()
+                removed += 1
+        except FileNotFoundError:
+            continue
+        cleared += size
+    return removed, cleared

@@ -1,8 +1,10 @@
-"""`LogFollower`: new entries of the active file as they are written, across rotation and clears.
+"""`LogFollower`: new entries of every source as they are written, across rotation and clears.
 
-Strategy (measured in ``bench/query.py``): poll every ``poll_interval`` (10 ms). A poll that finds
-nothing new costs a few ``stat`` calls, so polling stays cheap, and new lines are seen within the
-interval. Per poll:
+Each source with an active file (see `shared._logset`) is followed on its own; the directory is
+listed again every `DISCOVER_EVERY_S` for sources that appear later, and one poll's entries of
+several sources are merged by time. Per source, the strategy (measured in ``bench/query.py``):
+poll every ``poll_interval`` (10 ms). A poll that finds nothing new costs a few ``stat`` calls,
+so polling stays cheap, and new lines are seen within the interval. Per poll:
 
 1. The followed file is checked for truncation (smaller than our position, or a different first
    line): that is a clear; the batch says ``cleared``, what the batch held and the files rotated
@@ -19,32 +21,42 @@ interval. Per poll:
 
 from __future__ import annotations
 
+import heapq
 import os
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from stat import S_ISREG
 from types import TracebackType
 from typing import Any
 
 from pydantic import BaseModel
 
 from shared._logset import (
-    DEFAULT_APP_NAME,
     active_name,
     compute_generation,
+    fd_reader,
+    find_sources,
     format_id,
     line_end,
-    set_names,
+    mtime_text,
+    rotation_names,
 )
-from shared._parse import MalformedLineError, parse_line
+from shared._parse import line_records
 from shared._scan import ScanStats, chunks_forward
+from shared._textmode import SNIFF, Grouper, sniff_text
 
 __all__ = ["FollowBatch", "LogFollower"]
 
 #: How long a rotated-away file is still drained for late lines of other writers.
 RETIRE_AFTER_S = 2.0
+#: How often the directory is listed again for new sources.
+DISCOVER_EVERY_S = 1.0
+#: A plain-text entry is complete when its file has had no new line for this long (or when the
+#: next entry starts): a traceback is written line by line.
+TEXT_QUIET_S = 0.3
 _O_BINARY = getattr(os, "O_BINARY", 0)
 
 
@@ -66,6 +78,10 @@ class _Tracked:
     generation: str | None
     seen_size: int = -1
     retired_at: float = 0.0
+    last_time: str | None = None  # of the last entry read: the time of a raw line after it
+    grouper: Grouper | None = None  # a plain-text file's pending entry; None: JSON lines
+    sniffed: bool = False
+    quiet_since: float = 0.0
 
 
 @dataclass(slots=True)
@@ -76,12 +92,12 @@ class _Batch:
 
 
 class LogFollower:
-    """Follows ``<log_dir>/<app_name>.log``; see the module docstring for how."""
+    """Follows every source of a log directory (or one source, or one file); see the module doc."""
 
     def __init__(
         self,
         log_dir: Path,
-        app_name: str = DEFAULT_APP_NAME,
+        app_name: str | None = None,
         *,
         from_start: bool = False,
         poll_interval: float = 0.01,
@@ -89,31 +105,29 @@ class LogFollower:
         """Start following.
 
         Args:
-            log_dir: The log directory (it and the file may appear later).
-            app_name: Selects ``<app_name>.log``.
-            from_start: Also yield what the active file already holds.
+            log_dir: The log directory (it and the files may appear later), or one log file.
+            app_name: Only this source; None: every source, those appearing later included.
+            from_start: Also yield what the active files already hold.
             poll_interval: Seconds between polls while `follow` waits for news.
         """
         self._dir = log_dir
         self._app = app_name
         self._interval = poll_interval
-        # A str, built once: a poll that finds nothing costs ~10 µs, Path arithmetic ~5 of them.
-        self._active_path = os.path.join(log_dir, active_name(app_name))
-        self._current = self._open(active_name(app_name), at_end=not from_start)
-        self._retired: list[_Tracked] = []
-        self._start = (self._current, self._current.pos) if self._current else None
+        self._from_start = from_start
+        self._sets: dict[str, _SetFollower] = {}
+        self._discovered = 0.0
+        self._discover(initial=True)
 
     @property
     def start_cursor(self) -> str | None:
         """An id for where following began: ``before=`` it, a query returns what came earlier.
 
-        None when the active file held no complete line when following began.
+        None when the active file held no complete line when following began, or when several
+        sources are followed (one id cannot say where each began).
         """
-        if self._start is None:
+        if len(self._sets) != 1:
             return None
-        tracked, pos = self._start
-        generation = tracked.generation or compute_generation(tracked.fd, tracked.inode)
-        return None if generation is None else format_id(generation, pos)
+        return next(iter(self._sets.values())).start_cursor
 
     def poll(self) -> FollowBatch:
         """Whatever is new since the last call; never blocks."""
@@ -121,19 +135,35 @@ class LogFollower:
         return FollowBatch(entries=batch.entries, cleared=batch.cleared, malformed=batch.malformed)
 
     def _poll(self) -> _Batch:
-        batch = _Batch()
-        if self._current is None:
-            self._current = self._open(active_name(self._app), at_end=False)
-        if self._current is not None:
-            self._read(batch)
-            if self._path_moved(self._current) and self._switch(batch):
-                self._read(batch)  # the files found by the switch, in the same poll
-        now = time.monotonic()
-        for retired in list(self._retired):
-            if now - retired.retired_at > RETIRE_AFTER_S:
-                self._retired.remove(retired)
-                os.close(retired.fd)
-        return batch
+        if time.monotonic() - self._discovered > DISCOVER_EVERY_S or not self._sets:
+            self._discover(initial=False)
+        batches = [(name, follower.poll()) for name, follower in self._sets.items()]
+        if len(batches) == 1:
+            return batches[0][1]
+        merged = _Batch()
+        for _name, batch in batches:
+            merged.cleared |= batch.cleared
+            merged.malformed += batch.malformed
+        ranks = {name: rank for rank, (name, _) in enumerate(batches)}
+        merged.entries = list(
+            heapq.merge(
+                *(batch.entries for _, batch in batches),
+                key=lambda e: (e["timestamp"], ranks[e["origin"]]),
+            )
+        )
+        return merged
+
+    def _discover(self, *, initial: bool) -> None:
+        self._discovered = time.monotonic()
+        found = {
+            s.name: (s.directory, s.active) for s in find_sources(self._dir, self._app) if s.active
+        }
+        if self._app is not None and not found and not self._dir.is_file():
+            found = {self._app: (self._dir, active_name(self._app))}  # the name ours will create
+        for name, (directory, active) in found.items():
+            if name not in self._sets and active is not None:
+                from_start = self._from_start or not initial  # a new source: all of it is news
+                self._sets[name] = _SetFollower(directory, active, name, from_start=from_start)
 
     def follow(self, stop: threading.Event) -> Iterator[FollowBatch]:
         """Yield non-empty batches as entries arrive, until ``stop`` is set.
@@ -155,10 +185,9 @@ class LogFollower:
 
     def close(self) -> None:
         """Close the followed files."""
-        for tracked in [self._current, *self._retired]:
-            if tracked is not None:
-                os.close(tracked.fd)
-        self._current, self._retired = None, []
+        for follower in self._sets.values():
+            follower.close()
+        self._sets = {}
 
     def __enter__(self) -> LogFollower:
         return self
@@ -171,14 +200,68 @@ class LogFollower:
     ) -> None:
         self.close()
 
+
+class _SetFollower:
+    """Follows one source: its active file, across rotation and clears."""
+
+    def __init__(self, directory: Path, active: str, origin: str, *, from_start: bool) -> None:
+        self._dir = directory
+        self._active = active
+        self._origin = origin
+        # A str, built once: a poll that finds nothing costs ~10 µs, Path arithmetic ~5 of them.
+        self._active_path = os.path.join(directory, active)
+        self._current = self._open(active, at_end=not from_start)
+        self._retired: list[_Tracked] = []
+        self._start = (self._current, self._current.pos) if self._current else None
+
+    @property
+    def start_cursor(self) -> str | None:
+        """See `LogFollower.start_cursor`."""
+        if self._start is None:
+            return None
+        tracked, pos = self._start
+        generation = tracked.generation or compute_generation(fd_reader(tracked.fd), tracked.inode)
+        return None if generation is None else format_id(generation, pos)
+
+    def poll(self) -> _Batch:
+        """What is new in this source."""
+        batch = _Batch()
+        if self._current is None:
+            self._current = self._open(self._active, at_end=False)
+        if self._current is not None:
+            self._read(batch)
+            if self._path_moved(self._current) and self._switch(batch):
+                self._read(batch)  # the files found by the switch, in the same poll
+        now = time.monotonic()
+        for tracked in [*self._retired, self._current]:
+            if tracked is not None:
+                self._flush_quiet(tracked, batch, now=now)
+        for retired in list(self._retired):
+            if now - retired.retired_at > RETIRE_AFTER_S:
+                self._retired.remove(retired)
+                self._flush_quiet(retired, batch)
+                os.close(retired.fd)
+        return batch
+
+    def close(self) -> None:
+        """Close the followed files."""
+        for tracked in [self._current, *self._retired]:
+            if tracked is not None:
+                os.close(tracked.fd)
+        self._current, self._retired = None, []
+
     def _open(self, name: str, *, at_end: bool) -> _Tracked | None:
         try:
             fd = os.open(self._dir / name, os.O_RDONLY | _O_BINARY)
         except OSError:  # not there (yet): the next poll tries again
             return None
         stat = os.fstat(fd)
-        pos = line_end(fd, stat.st_size) if at_end else 0
-        generation = compute_generation(fd, stat.st_ino)
+        if not S_ISREG(stat.st_mode):
+            os.close(fd)
+            return None
+        pread = fd_reader(fd)
+        pos = line_end(pread, stat.st_size) if at_end else 0
+        generation = compute_generation(pread, stat.st_ino)
         return _Tracked(name, fd, stat.st_ino, pos, generation)
 
     def _read(self, batch: _Batch) -> None:
@@ -194,7 +277,7 @@ class LogFollower:
         if self._truncated(current, size):
             self._clear(batch)
             current.pos = 0
-            current.generation = compute_generation(current.fd, current.inode)
+            current.generation = compute_generation(fd_reader(current.fd), current.inode)
         sizes = [os.fstat(tracked.fd).st_size for tracked in reversed(self._retired)]
         for tracked, end in zip(self._retired, reversed(sizes), strict=True):
             self._drain(tracked, batch, end)
@@ -215,7 +298,7 @@ class LogFollower:
         if size < tracked.pos:
             return True
         # Truncated and refilled past our position between two polls: the first line changed.
-        generation = compute_generation(tracked.fd, tracked.inode)
+        generation = compute_generation(fd_reader(tracked.fd), tracked.inode)
         if tracked.generation is None:
             tracked.generation = generation
             return False
@@ -224,12 +307,16 @@ class LogFollower:
     def _drain(self, tracked: _Tracked, batch: _Batch, size: int) -> None:
         if size <= tracked.pos:
             return
-        end = line_end(tracked.fd, size)
+        end = line_end(fd_reader(tracked.fd), size)
         if end <= tracked.pos:
             return  # only a partial line so far
         if tracked.generation is None:
-            tracked.generation = compute_generation(tracked.fd, tracked.inode)
-        for chunk in chunks_forward(tracked.fd, tracked.pos, end, ScanStats()):
+            tracked.generation = compute_generation(fd_reader(tracked.fd), tracked.inode)
+        if not tracked.sniffed:  # the first complete lines tell JSON lines from plain text
+            tracked.sniffed = True
+            if sniff_text(os.pread(tracked.fd, SNIFF, 0)):
+                tracked.grouper = Grouper(tracked.last_time)
+        for chunk in chunks_forward(fd_reader(tracked.fd), tracked.pos, end, ScanStats()):
             if chunk.too_long:
                 batch.malformed += 1
                 continue
@@ -237,19 +324,58 @@ class LogFollower:
             start = chunk.lo
             while start < chunk.hi:
                 stop = buf.find(b"\n", start, chunk.hi)
-                self._emit(tracked, base + start, buf[start:stop], batch)
+                self._line(tracked, base + start, buf[start:stop], batch)
                 start = stop + 1
         tracked.pos = end
+        tracked.quiet_since = time.monotonic()
+
+    def _line(self, tracked: _Tracked, offset: int, line: bytes, batch: _Batch) -> None:
+        grouper = tracked.grouper
+        if grouper is None:
+            self._emit(tracked, offset, line, batch)
+            return
+        done = grouper.feed(offset, line)
+        if done is not None:
+            self._emit_group(tracked, done, batch)
+
+    def _flush_quiet(self, tracked: _Tracked, batch: _Batch, *, now: float | None = None) -> None:
+        """A text entry pending for `TEXT_QUIET_S` without more lines is complete."""
+        grouper = tracked.grouper
+        if grouper is None or not grouper.pending:
+            return
+        if now is not None and now - tracked.quiet_since < TEXT_QUIET_S:
+            return
+        done = grouper.flush()
+        if done is not None:
+            self._emit_group(tracked, done, batch)
+
+    def _emit_group(self, tracked: _Tracked, group: list[tuple[int, bytes]], batch: _Batch) -> None:
+        assert tracked.grouper is not None
+        records, reason = tracked.grouper.records(group, mtime_text(os.fstat(tracked.fd).st_mtime))
+        if reason is not None:
+            batch.malformed += 1
+        self._add(tracked, group[0][0], records, batch)
 
     def _emit(self, tracked: _Tracked, offset: int, line: bytes, batch: _Batch) -> None:
-        try:
-            entry = parse_line(line)
-        except MalformedLineError:
-            if line.strip():
-                batch.malformed += 1
+        if not line.strip():
             return
-        entry["id"] = format_id(tracked.generation or "0" * 12, offset)
-        batch.entries.append(entry)
+        records, reason = line_records(line)
+        if reason is not None:
+            batch.malformed += 1
+        for entry in records:
+            if entry["timestamp"] is None:
+                entry["timestamp"] = tracked.last_time or mtime_text(os.fstat(tracked.fd).st_mtime)
+            tracked.last_time = entry["timestamp"]
+        self._add(tracked, offset, records, batch)
+
+    def _add(
+        self, tracked: _Tracked, offset: int, records: list[dict[str, Any]], batch: _Batch
+    ) -> None:
+        generation = tracked.generation or "0" * 12
+        for index, entry in enumerate(records):
+            entry["id"] = format_id(generation, offset) + (f".{index}" if index else "")
+            entry["origin"] = self._origin
+            batch.entries.append(entry)
 
     def _path_moved(self, current: _Tracked) -> bool:
         try:
@@ -266,7 +392,7 @@ class LogFollower:
         """
         old = self._current
         assert old is not None
-        new = self._open(active_name(self._app), at_end=False)
+        new = self._open(self._active, at_end=False)
         if new is None or new.inode == old.inode:  # mid-rotation: look again next poll
             if new is not None:
                 os.close(new.fd)
@@ -330,8 +456,8 @@ class LogFollower:
         A directory listing taken while files are renamed may miss a name: every number is
         tried instead, and one missing meanwhile (mid-rotation) is simply not there.
         """
-        listed = set_names(self._dir, self._app)
-        active = active_name(self._app)
+        listed = rotation_names(self._dir, self._active)
+        active = self._active
         # A few numbers more than listed: the listing may also have missed the highest ones.
         top = (listed[-1][0] if listed else 0) + 4
         return [active] + [f"{active}.{index}" for index in range(1, top + 1)]

@@ -1,4 +1,10 @@
-"""The rotated set on disk: discovery, open snapshots, file generations and entry ids.
+"""Log sources on disk: discovery, open snapshots, file generations and entry ids.
+
+A log directory holds *sources*: a base file (``app.log``, ``events.jsonl`` …) and its rotations —
+numbered (``app.log.1``, ``app.log.2.gz``), dated (``app.log.2026-12-05``, ``app.log-20261205``,
+loguru's ``app.2026-12-05_10-00-00_123456.log``) and winston's numbered names (``app1.log``).
+Every file whose name ends in one of `LOG_EXTENSIONS` (before any rotation suffix) is read;
+hidden files, lock files and anything else are not. gzip'd files are read transparently.
 
 Kept free of pydantic (and of everything heavy) so that the `msc-logs query` door starts fast;
 the public models live in `shared._files`.
@@ -6,34 +12,55 @@ the public models live in `shared._files`.
 
 from __future__ import annotations
 
+import gzip
 import os
 import re
+import time
 import zlib
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from stat import S_ISREG
 from types import TracebackType
 
+from shared.reader.records import format_timestamp
+
 DEFAULT_APP_NAME = "midi-software-center"
+LOG_EXTENSIONS = ("log", "jsonl", "ndjson", "json", "txt")
 
 #: Bytes of the first line that go into a file's generation (the first line may be huge).
 GENERATION_PREFIX = 4096
 _PROBE = 64 * 1024
 _O_BINARY = getattr(os, "O_BINARY", 0)
+_EXT = "|".join(LOG_EXTENSIONS)
+_DATE = r"\d{4}-?\d{2}-?\d{2}(?:[-_T]?\d{2}(?:[-:]?\d{2}){0,2}(?:[._]\d+)?)?"
+_BASE = re.compile(rf"(?P<stem>.+)\.(?:{_EXT})")
+_NUMBERED = re.compile(rf"(?P<base>.+\.(?:{_EXT}))\.(?P<n>[1-9][0-9]*)")
+_DATED = re.compile(rf"(?P<base>.+\.(?:{_EXT}))[.-](?P<date>{_DATE})")
+_DATED_STEM = re.compile(rf"(?P<stem>.+)\.(?P<date>{_DATE})\.(?P<ext>{_EXT})")
+_WINSTON = re.compile(rf"(?P<stem>.*[^0-9.])(?P<n>[1-9][0-9]*)\.(?P<ext>{_EXT})")
+#: Decompressed gzip files kept in memory (bytes, most recently used last).
+GZIP_CACHE_BYTES = 512 * 1024 * 1024
+_gzip_cache: OrderedDict[tuple[int, int, int, int], bytes] = OrderedDict()
+
+Pread = Callable[[int, int], bytes]
+"""``pread(size, offset)``: bytes of a file (fewer at its end)."""
 
 
 def active_name(app_name: str) -> str:
-    """The active file's name for ``app_name``."""
+    """Our writer's active file name for ``app_name``."""
     return f"{app_name}.log"
 
 
 def lock_name(app_name: str) -> str:
-    """The writer's rotation lock file name for ``app_name``."""
+    """Our writer's rotation lock file name for ``app_name``."""
     return f"{app_name}.log.lock"
 
 
 def set_names(log_dir: Path, app_name: str) -> list[tuple[int, str]]:
-    """``(index, name)`` of the set's files, newest first; index 0 is the active file.
+    """``(index, name)`` of our writer's numbered set, newest first; index 0 is the active file.
 
     Args:
         log_dir: The directory to list; a missing directory holds no files.
@@ -42,13 +69,14 @@ def set_names(log_dir: Path, app_name: str) -> list[tuple[int, str]]:
     Returns:
         The files present, active first, then ``.1``, ``.2`` …
     """
-    pattern = re.compile(re.escape(active_name(app_name)) + r"(?:\.([1-9][0-9]*))?")
-    try:
-        names = os.listdir(log_dir)
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    return rotation_names(log_dir, active_name(app_name))
+
+
+def rotation_names(log_dir: Path, active: str) -> list[tuple[int, str]]:
+    """``(index, name)`` of ``active`` and its numbered rotations ``active.<N>``, newest first."""
+    pattern = re.compile(re.escape(active) + r"(?:\.([1-9][0-9]*))?")
     found = []
-    for name in names:
+    for name in _listdir(log_dir):
         match = pattern.fullmatch(name)
         if match:
             found.append((int(match.group(1) or 0), name))
@@ -56,7 +84,131 @@ def set_names(log_dir: Path, app_name: str) -> list[tuple[int, str]]:
     return found
 
 
-def compute_generation(fd: int, inode: int) -> str | None:
+def _listdir(directory: Path) -> list[str]:
+    try:
+        return os.listdir(directory)
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+
+
+@dataclass(slots=True)
+class Source:
+    """One source: a base file name and its rotations, in a directory.
+
+    Attributes:
+        name: What the source is called (``--app-name``, the page's source chips): the base name
+            without its extension, or the whole base name where two bases share a stem.
+        base: The base (active) file name, e.g. ``app.log``.
+        names: The file names, oldest first.
+        directory: Where the files are.
+        active: The name of the file writers append to (the base, when it exists), or None.
+    """
+
+    name: str
+    base: str
+    names: list[str]
+    directory: Path
+    active: str | None
+
+
+def find_sources(path: Path, app_name: str | None = None) -> list[Source]:
+    """The sources of a log directory (or the one source of a single file), by name.
+
+    Args:
+        path: A log directory (missing: no sources) or one log file.
+        app_name: Only the source of this name (or base file name); None: every source.
+
+    Returns:
+        The sources, sorted by name.
+    """
+    if path.is_file():
+        stem = _BASE.fullmatch(path.name)
+        name = stem.group("stem") if stem else path.name
+        sources = [Source(name, path.name, [path.name], path.parent, path.name)]
+    else:
+        sources = _group(path, _listdir(path))
+    if app_name is not None:
+        sources = [s for s in sources if app_name in (s.name, s.base)]
+    return sources
+
+
+def _group(directory: Path, names: list[str]) -> list[Source]:
+    listed = set(names)
+    groups: dict[str, list[tuple[tuple[int, str], str]]] = {}
+    for name in names:
+        if name.startswith("."):
+            continue
+        place = _place(name, listed)
+        if place is not None:
+            base, kind, key = place
+            sort_key = (kind, key if kind != 0 else key or _mtime_key(directory / name))
+            groups.setdefault(base, []).append((sort_key, name))
+    stems: dict[str, int] = {}
+    for base in groups:
+        stem = _stem(base)
+        stems[stem] = stems.get(stem, 0) + 1
+    sources = []
+    for base, grouped in groups.items():
+        members = grouped
+        if _has_winston(members, base):  # app.log, app1.log …: order unknown from names alone
+            members = [((0, _mtime_key(directory / n)), n) for _, n in members]
+        members.sort()
+        stem = _stem(base)
+        name = stem if stems[stem] == 1 else base
+        active = base if base in listed else None
+        sources.append(Source(name, base, [n for _, n in members], directory, active))
+    sources.sort(key=lambda s: s.name)
+    return sources
+
+
+def _place(name: str, listed: set[str]) -> tuple[str, int, str] | None:
+    """``(base, kind, key)`` of a file name, or None when it is no log file.
+
+    Kinds order files oldest first: 0 by time (dated names, or modification time when ``key``
+    is empty), 1 numbered rotations (key: the number, descending), 2 the active file.
+    """
+    gz = name.endswith(".gz")
+    bare = name[:-3] if gz else name
+    if (match := _DATED_STEM.fullmatch(bare)) is not None:
+        return f"{match['stem']}.{match['ext']}", 0, _digits(match["date"])
+    if (match := _NUMBERED.fullmatch(bare)) is not None:
+        return match["base"], 1, f"{10**12 - int(match['n'][:12]):013d}"
+    if (match := _DATED.fullmatch(bare)) is not None:
+        return match["base"], 0, _digits(match["date"])
+    if (match := _WINSTON.fullmatch(bare)) is not None:
+        base = f"{match['stem']}.{match['ext']}"
+        if base in listed:
+            return base, 0, ""
+    if _BASE.fullmatch(bare) is not None:
+        return (bare, 0, "") if gz else (bare, 2, "")
+    return None
+
+
+def _has_winston(members: list[tuple[tuple[int, str], str]], base: str) -> bool:
+    return any(
+        (m := _WINSTON.fullmatch(name)) is not None and f"{m['stem']}.{m['ext']}" == base
+        for _, name in members
+    )
+
+
+def _stem(base: str) -> str:
+    match = _BASE.fullmatch(base)
+    return match.group("stem") if match else base
+
+
+def _digits(text: str) -> str:
+    return "".join(c for c in text if c.isdigit()).ljust(20, "0")
+
+
+def _mtime_key(path: Path) -> str:
+    try:
+        mtime = path.stat().st_mtime
+    except OSError:
+        return "0" * 20
+    return time.strftime("%Y%m%d%H%M%S", time.gmtime(mtime)) + f"{int(mtime % 1 * 1e6):06d}"
+
+
+def compute_generation(pread: Pread, inode: int) -> str | None:
     """The generation of an open file: its inode and its first line, hashed.
 
     A renamed file keeps it; a truncated and rewritten file gets a new one.
@@ -65,7 +217,7 @@ def compute_generation(fd: int, inode: int) -> str | None:
         12 hex digits (16 bits of the inode, a CRC-32 of the first line), or None while the file
         has no complete first line yet.
     """
-    head = os.pread(fd, GENERATION_PREFIX, 0)
+    head = pread(GENERATION_PREFIX, 0)
     newline = head.find(b"\n")
     if newline >= 0:
         head = head[: newline + 1]
@@ -74,6 +226,15 @@ def compute_generation(fd: int, inode: int) -> str | None:
     # zlib rather than hashlib: this is no security boundary, and hashlib's import (OpenSSL)
     # costs the command line 5 ms of start-up.
     return f"{inode & 0xFFFF:04x}{zlib.crc32(head):08x}"
+
+
+def fd_reader(fd: int) -> Pread:
+    """``pread`` over an open file descriptor."""
+
+    def pread(size: int, offset: int) -> bytes:
+        return os.pread(fd, size, offset)
+
+    return pread
 
 
 def format_id(generation: str, offset: int) -> str:
@@ -104,7 +265,7 @@ def _is_hex(text: str) -> bool:
     return all(c in "0123456789abcdef" for c in text)
 
 
-def line_end(fd: int, size: int) -> int:
+def line_end(pread: Pread, size: int) -> int:
     """Offset just past the last newline before ``size`` (0 when there is none).
 
     Bytes after it are a line still being written; readers leave them for later.
@@ -112,7 +273,7 @@ def line_end(fd: int, size: int) -> int:
     pos = size
     while pos > 0:
         start = max(0, pos - _PROBE)
-        block = os.pread(fd, pos - start, start)
+        block = pread(pos - start, start)
         newline = block.rfind(b"\n")
         if newline >= 0:
             return start + newline + 1
@@ -132,21 +293,50 @@ class OpenFile:
     inode: int
     size: int
     generation: str | None
+    pread: Pread
+    source: str = ""
+    compressed: bool = False
+    text: bool | None = None
+    """Read as plain text (lines grouped into entries); None until sniffed."""
+    ours: bool | None = None
+    """A file of our writer's (`shared._engine.ours_only`); None until sniffed."""
     _end: int | None = field(default=None, repr=False)
 
     @property
     def end(self) -> int:
         """Offset past the last complete line at snapshot time."""
         if self._end is None:
-            self._end = line_end(self.fd, self.size)
+            self._end = line_end(self.pread, self.size)
         return self._end
+
+    def mtime_text(self) -> str:
+        """The file's modification time: the time of lines before any line that has one."""
+        return mtime_text(os.fstat(self.fd).st_mtime)
+
+
+def mtime_text(mtime: float) -> str:
+    """A modification time as canonical timestamp text."""
+    return format_timestamp(datetime.fromtimestamp(mtime, UTC))
+
+
+@dataclass(slots=True)
+class OpenSource:
+    """The open files of one source, oldest first, and the source's rank in the timeline."""
+
+    name: str
+    rank: int
+    files: list[OpenFile]
 
 
 class LogSet:
-    """An open snapshot of the rotated set, oldest file first; use as a context manager."""
+    """An open snapshot of a log directory's sources; use as a context manager.
 
-    def __init__(self, files: list[OpenFile]) -> None:
-        self.files = files
+    ``files`` lists every file, source by source, each source's oldest file first.
+    """
+
+    def __init__(self, sources: list[OpenSource]) -> None:
+        self.sources = sources
+        self.files = [item for source in sources for item in source.files]
 
     def __enter__(self) -> LogSet:
         return self
@@ -164,42 +354,86 @@ class LogSet:
         for item in self.files:
             os.close(item.fd)
         self.files = []
+        self.sources = []
 
-    def find_generation(self, generation: str) -> int | None:
-        """Index of the file whose generation is ``generation``, or None."""
-        for index, item in enumerate(self.files):
-            if item.generation == generation:
-                return index
+    def locate(self, generation: str) -> tuple[OpenSource, int] | None:
+        """The source holding the file of ``generation`` and the file's index in it, or None."""
+        for source in self.sources:
+            for index, item in enumerate(source.files):
+                if item.generation == generation:
+                    return source, index
         return None
 
 
-def open_set(log_dir: Path, app_name: str = DEFAULT_APP_NAME) -> LogSet:
-    """Open every file of the rotated set.
+def open_set(path: Path, app_name: str | None = None) -> LogSet:
+    """Open every file of every source (or of the one named ``app_name``).
 
-    Files are opened newest first: a rotation that happens meanwhile only moves files towards
-    higher numbers, so the walk may meet a file twice (dropped by inode) but never skips one.
+    Each source's files are opened newest first: a rotation that happens meanwhile only moves
+    files towards higher numbers, so the walk may meet a file twice (dropped by inode) but never
+    skips one.
 
     Args:
-        log_dir: The log directory.
-        app_name: The set's application name.
+        path: The log directory, or one log file.
+        app_name: Only this source; None: every source.
 
     Returns:
-        The snapshot, oldest file first.
+        The snapshot.
     """
-    files: list[OpenFile] = []
-    seen: set[int] = set()
-    for _index, name in set_names(log_dir, app_name):
-        path = log_dir / name
-        try:
-            fd = os.open(path, os.O_RDONLY | _O_BINARY)
-        except OSError:  # vanished since the listing, or unreadable: not part of the snapshot
-            continue
-        stat = os.fstat(fd)
-        if not S_ISREG(stat.st_mode) or stat.st_ino in seen:
+    sources = find_sources(path, app_name)
+    opened: list[OpenSource] = []
+    seen: set[tuple[int, int]] = set()
+    for rank, source in enumerate(sources):
+        files = []
+        for name in reversed(source.names):
+            item = _open(source.directory / name, seen)
+            if item is not None:
+                item.source = source.name
+                files.append(item)
+        files.reverse()
+        opened.append(OpenSource(source.name, rank, files))
+    return LogSet(opened)
+
+
+def _open(path: Path, seen: set[tuple[int, int]]) -> OpenFile | None:
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_BINARY)
+    except OSError:  # vanished since the listing, or unreadable: not part of the snapshot
+        return None
+    stat = os.fstat(fd)
+    key = (stat.st_dev, stat.st_ino)
+    if not S_ISREG(stat.st_mode) or key in seen:
+        os.close(fd)
+        return None
+    seen.add(key)
+    pread, size, compressed = fd_reader(fd), stat.st_size, path.name.endswith(".gz")
+    if compressed:
+        data = _gunzip(fd, (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
+        if data is None:
             os.close(fd)
-            continue
-        seen.add(stat.st_ino)
-        generation = compute_generation(fd, stat.st_ino)
-        files.append(OpenFile(name, path, fd, stat.st_ino, stat.st_size, generation))
-    files.reverse()
-    return LogSet(files)
+            return None
+        pread, size = _bytes_reader(data), len(data)
+    generation = compute_generation(pread, stat.st_ino)
+    return OpenFile(path.name, path, fd, stat.st_ino, size, generation, pread, "", compressed)
+
+
+def _gunzip(fd: int, key: tuple[int, int, int, int]) -> bytes | None:
+    data = _gzip_cache.get(key)
+    if data is not None:
+        _gzip_cache.move_to_end(key)
+        return data
+    try:
+        with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
+            data = stream.read()
+    except (OSError, EOFError, zlib.error):  # not gzip after all, or cut short: skip the file
+        return None
+    _gzip_cache[key] = data
+    while sum(len(v) for v in _gzip_cache.values()) > GZIP_CACHE_BYTES and len(_gzip_cache) > 1:
+        _gzip_cache.popitem(last=False)
+    return data
+
+
+def _bytes_reader(data: bytes) -> Pread:
+    def pread(size: int, offset: int) -> bytes:
+        return data[offset : offset + size]
+
+    return pread

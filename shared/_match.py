@@ -10,10 +10,15 @@ parsed. The reasoning each one rests on:
   ``\\u`` escape, or a non-ASCII character that case-folds to one of the run's letters
   (U+0130 and U+0131 → i, U+212A → k, U+017F → s). Lines holding any of those are
   candidates too.
-- Level and category: our lines hold ``"level":"error"`` and ``"category":"midi"`` verbatim
-  (`shared._parse` rejects our lines that do not); foreign lines are never skipped by the level
-  test. Any line whose category is midi, ours or foreign, holds the string token ``"midi"``
-  (quotes inside JSON strings are escaped) unless it uses ``\\u`` escapes.
+- Level, pino: a line in pino's layout (``{"level":50,"time":``, one of its six standard
+  numbers) is at that number's level, so the scan finds such lines by their first bytes; lines
+  in neither layout are always candidates.
+- Level and category: a line in our layout (`shared._parse.is_ours`) holds
+  ``"level":"error"`` and ``"category":"midi"`` verbatim; one that breaks the rest of the layout
+  is shown raw, at level info and category unknown, so the level test is only used when info is
+  not asked for. Lines in any other layout are never skipped by the level test. Any line
+  whose category is midi, ours or foreign, holds the string token ``"midi"`` (quotes inside
+  JSON strings are escaped) unless it uses ``\\u`` escapes.
 - Time: our timestamps are fixed-width UTC text at a fixed offset, so they compare as bytes.
 - Request and span ids: a line whose ``fields.request_id`` (or span id) equals the value holds
   the value as JSON string content, escaped as orjson escapes it, unless the line has a
@@ -32,15 +37,9 @@ from typing import Any
 
 import orjson
 
-from shared._parse import (
-    CATEGORIES,
-    LEVEL_RANK,
-    LEVELS,
-    OURS_PREFIX,
-    entry_texts,
-    format_timestamp,
-)
+from shared._parse import entry_texts, is_ours
 from shared._search import FoldSearch
+from shared.reader.records import CATEGORIES, LEVEL_RANK, LEVELS, format_timestamp
 
 #: Non-ASCII characters that case-fold (``str.lower`` or ``re.IGNORECASE``) onto an ASCII letter;
 #: `tests/shared/test_match.py` checks the table against every code point.
@@ -63,6 +62,7 @@ class Criteria:
     until: datetime | None = None
     request_id: str | None = None
     span_id: str | None = None
+    raw_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,12 +97,14 @@ class Matcher:
         if criteria.search:
             self._compile_search(criteria.search, criteria.regex)
         self.level_tokens = _level_tokens(self.levels)
+        self.scan_tokens = _scan_tokens(self.levels, self.level_tokens)
         known = self.category not in (None, "unknown")
         self.category_token = _category_token(self.category) if known else None
         # Any line of that category, ours or foreign, holds the value as a JSON string token
         # (inside a string a quote is escaped) — or an escape that spells it.
         self.category_value = f'"{self.category}"'.encode() if known else None
         self.request_id, self.span_id = criteria.request_id, criteria.span_id
+        self.raw_only = criteria.raw_only
         self._ids = tuple(
             orjson.dumps(value)[1:-1] for value in (self.request_id, self.span_id) if value
         )
@@ -153,6 +155,7 @@ class Matcher:
             or (self.until is not None and stamp > self.until)
             or (request_id is not None and entry["fields"].get("request_id") != request_id)
             or (self.span_id is not None and not _in_span(entry["span"], self.span_id))
+            or (self.raw_only and not entry.get("raw"))
         )
 
     def precheck(self, line: bytes) -> bool:
@@ -161,7 +164,7 @@ class Matcher:
             return False
         if not self._values_precheck(line):
             return False
-        if not line.startswith(OURS_PREFIX):
+        if not is_ours(line):
             return True
         if self.level_tokens is not None and not any(t in line for t in self.level_tokens):
             return False
@@ -212,9 +215,29 @@ def _category(category: str | None) -> str | None:
 
 
 def _level_tokens(levels: frozenset[str] | None) -> tuple[bytes, ...] | None:
-    if levels is None or len(levels) == len(LEVELS):
+    # A damaged line of ours is a raw entry at level info, whatever its bytes say: with info
+    # allowed, no line can be ruled out by its level bytes (and most lines pass anyway).
+    if levels is None or "info" in levels:
         return None
     return tuple(b'"level":"' + name.encode() + b'"' for name in LEVELS if name in levels)
+
+
+#: pino's line layout: the numeric level first, then the time (`shared._scan` relies on it).
+PINO_LEVELS = {10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "error"}
+
+
+def pino_token(number: int) -> bytes:
+    """How a pino line with level ``number`` begins."""
+    return b'{"level":%d,"time":' % number
+
+
+def _scan_tokens(
+    levels: frozenset[str] | None, ours: tuple[bytes, ...] | None
+) -> tuple[bytes, ...] | None:
+    """Tokens that find every line of ours or of pino's layout at one of ``levels``."""
+    if levels is None or ours is None:
+        return None
+    return ours + tuple(pino_token(n) for n, band in PINO_LEVELS.items() if band in levels)
 
 
 def _category_token(category: str | None) -> bytes | None:

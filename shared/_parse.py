@@ -13,18 +13,33 @@ the names below agree with `shared._events`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-OURS_PREFIX = b'{"timestamp":"'
-LEVELS = ("trace", "debug", "info", "warn", "error")
-LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
-CATEGORIES = frozenset(
-    ("database", "midi", "file", "network", "system", "performance", "security", "user", "unknown")
+from shared.reader.formats import convert_object
+from shared.reader.formats.text import parse_text_line, raw_record
+from shared.reader.records import (
+    CATEGORIES,
+    LEVELS,
+    MalformedLineError,
+    canonical_timestamp,
 )
+
+OURS_PREFIX = b'{"timestamp":"'
+#: Our writer's layout: a fixed-width time, then a band name and the category. Lines that only
+#: begin like ours (Rust tracing writes ``{"timestamp":"…","level":"INFO"``) are foreign.
+OURS_LAYOUT = rb'\{"timestamp":"[^"\\]{27}","level":"(?:trace|debug|info|warn|error)","category":"'
+_OURS = re.compile(OURS_LAYOUT)
+
+
+def is_ours(raw: bytes) -> bool:
+    """Whether a line is in our writer's layout (and so held to it, and prefiltered by it)."""
+    return _OURS.match(raw) is not None
+
+
 _KNOWN_KEYS = frozenset(
     ("timestamp", "level", "category", "message", "target", "fields", "span", "pid", "source")
 )
@@ -55,23 +70,25 @@ _EPOCH_MS_ABOVE = 1e11  # epoch seconds reach 1e11 only in the year 5138: larger
 MAX_DEPTH = 200
 
 
-class MalformedLineError(ValueError):
-    """A line that is not a record; ``reason`` says why in a few words."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
 def parse_line(raw: bytes) -> dict[str, Any]:
-    """Parse one line (without its newline) into a record dict in PROTOCOL key order.
+    """The first record of a line (see `parse_records`)."""
+    return parse_records(raw)[0]
+
+
+def parse_records(raw: bytes) -> list[dict[str, Any]]:
+    """Parse one line (without its newline) into record dicts in PROTOCOL key order.
+
+    Our own lines take a fast, strict path; any other JSON object is mapped by the format
+    module that recognises it (`shared.reader.formats`). One OpenTelemetry envelope line holds
+    several records; every other line one.
 
     Args:
         raw: The line's bytes; a trailing ``\\r`` (CRLF files) is accepted.
 
     Returns:
-        ``timestamp`` (canonical text), ``level``, ``category``, ``message``, ``target``,
-        ``fields``, ``span``, ``pid``, ``source``.
+        ``timestamp`` (canonical text, or None when the record has none), ``level``,
+        ``level_name`` (only when the level was written otherwise than as its band's name),
+        ``category``, ``message``, ``target``, ``fields``, ``span``, ``pid``, ``source``.
 
     Raises:
         MalformedLineError: the line is not a record.
@@ -81,9 +98,64 @@ def parse_line(raw: bytes) -> dict[str, Any]:
         raise MalformedLineError("JSON is not an object")
     if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _too_deep(obj):
         raise MalformedLineError("nested too deep")
-    if raw.startswith(OURS_PREFIX):
-        return _ours(obj, raw)
-    return _foreign(obj)
+    if is_ours(raw):
+        return [_ours(obj, raw)]
+    records = convert_object(obj)
+    if not records:
+        raise MalformedLineError("no log records")
+    for record in records:
+        if record.get("level_name", 0) is None:
+            del record["level_name"]
+    return records
+
+
+def line_records(raw: bytes) -> tuple[list[dict[str, Any]], str | None]:
+    """The records of one line (usually one; never none), and why it is raw if it is.
+
+    A JSON line is mapped by its format; any other line by its text prefix (see
+    `shared.reader.formats.text`). A line that is neither becomes a *raw* record: every line is
+    shown. An OpenTelemetry envelope line holds several records. ``timestamp`` may be None (a
+    record without a time, or a raw line): the reader gives it the time of the line before it.
+    """
+    try:
+        return parse_records(raw), None
+    except MalformedLineError as exc:
+        reason = exc.reason
+    text = raw.decode("utf-8", "replace").removesuffix("\r")
+    if not raw.startswith(b"{"):
+        record = parse_text_line(text)
+        if record is not None:
+            return [record], None
+    record = raw_record(text)
+    # A cut or damaged line of ours still says when it was written; the time prefilter reads
+    # the same bytes, so the two agree.
+    record["timestamp"] = _fixed_width_time(raw)
+    return [record], reason
+
+
+def _fixed_width_time(raw: bytes) -> str | None:
+    """The time a line in our fixed-width layout shows, as the time prefilter reads it.
+
+    Bytes that are no real time (``2026-02-30…``) are kept as written (latin-1 keeps their byte
+    order), so a damaged line is placed and filtered by the same text the prefilter compares.
+    """
+    if raw.startswith(OURS_PREFIX) and raw[40:43] == b'Z",' and raw[33:34] == b".":
+        text = raw[14:41].decode("latin-1")
+        try:
+            return canonical_timestamp(text)
+        except MalformedLineError:
+            return text
+    return None
+
+
+def timestamp_of_line(raw: bytes) -> str | None:
+    """The time of a line's (first) record, or None when it has none."""
+    stamp = _fixed_width_time(raw)  # the fixed-width form: no parse needed
+    if stamp is not None or not raw.strip():
+        return stamp
+    records, _reason = line_records(raw)
+    found: str | None = records[0]["timestamp"]
+    return found
 
 
 def _load(raw: bytes) -> Any:
@@ -193,121 +265,6 @@ def _pid(value: object) -> int | None:
     if not isinstance(value, int) or isinstance(value, bool):
         raise MalformedLineError("pid is not an integer")
     return value
-
-
-def canonical_timestamp(text: str) -> str:
-    """``text`` as the fixed-width UTC form ``YYYY-MM-DDTHH:MM:SS.ffffffZ``.
-
-    Raises:
-        MalformedLineError: ``text`` is not an ISO 8601 timestamp.
-    """
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise MalformedLineError("invalid timestamp") from None
-    if _canonical_layout(text):
-        return text  # fromisoformat has checked the digits
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)  # naive times in logs are taken as UTC
-    try:
-        return format_timestamp(moment)
-    except OverflowError:  # year 1 or 9999 with an offset: no such time in UTC
-        raise MalformedLineError("timestamp out of range") from None
-
-
-def _canonical_layout(text: str) -> bool:
-    # The separators too: ISO week dates such as 2026-W01-1T… have the same length.
-    return (
-        len(text) == 27
-        and text[26] == "Z"
-        and text[19] == "."
-        and text[10] == "T"
-        and text[4] == text[7] == "-"
-        and text[13] == text[16] == ":"
-    )
-
-
-def format_timestamp(moment: datetime) -> str:
-    """A timezone-aware datetime as canonical timestamp text (UTC, microseconds, ``Z``)."""
-    m = moment.astimezone(UTC)
-    return (
-        f"{m.year:04d}-{m.month:02d}-{m.day:02d}T{m.hour:02d}:{m.minute:02d}:{m.second:02d}"
-        f".{m.microsecond:06d}Z"
-    )
-
-
-def _foreign(obj: dict[str, Any]) -> dict[str, Any]:
-    rest = dict(obj)
-    timestamp = _take(rest, ("timestamp", "time", "ts", "@timestamp"), _foreign_timestamp)
-    if timestamp is None:
-        raise MalformedLineError("no timestamp")
-    category = _take(rest, ("category",), _known_category)
-    fields = _take(rest, ("fields",), lambda v: v if isinstance(v, dict) else None) or {}
-    entry = {
-        "timestamp": timestamp,
-        "level": _take(rest, ("level", "levelname", "severity"), _foreign_level) or "info",
-        "category": category or "unknown",
-        "message": _take(rest, ("message", "msg", "event"), _if_str) or "",
-        "target": _take(rest, ("target", "logger", "name"), _if_str) or "",
-        "fields": fields,
-        "span": _take(rest, ("span",), _valid_span),
-        "pid": _take(rest, ("pid",), lambda v: v if type(v) is int else None),
-        "source": _take(rest, ("source",), _if_str),
-    }
-    if rest.get("span", 0) is None:
-        del rest["span"]  # null span: nothing worth keeping
-    for key, value in rest.items():
-        fields.setdefault(key, value)
-    return entry
-
-
-def _take(rest: dict[str, Any], keys: tuple[str, ...], convert: Any) -> Any:
-    """Pop the first of ``keys`` whose value ``convert`` accepts; others stay (→ fields)."""
-    for key in keys:
-        if key in rest:
-            value = convert(rest[key])
-            if value is not None:
-                del rest[key]
-                return value
-    return None
-
-
-def _known_category(value: object) -> str | None:
-    return value if isinstance(value, str) and value in CATEGORIES else None
-
-
-def _if_str(value: object) -> str | None:
-    return value if isinstance(value, str) else None
-
-
-def _foreign_timestamp(value: object) -> str | None:
-    try:
-        if isinstance(value, str):
-            return canonical_timestamp(value)
-        if isinstance(value, int | float) and not isinstance(value, bool):
-            seconds = value / 1000 if value > _EPOCH_MS_ABOVE else value
-            return format_timestamp(datetime.fromtimestamp(seconds, UTC))
-    except (MalformedLineError, ValueError, OverflowError, OSError):
-        return None
-    return None
-
-
-def _foreign_level(value: object) -> str | None:
-    if isinstance(value, str):
-        if value.isascii() and value.isdigit():  # not int(): "²" is a digit, and length is capped
-            digits = value.lstrip("0")
-            return _pino_level(int(digits or "0") if len(digits) < 4 else 1000)
-        return _LEVEL_ALIASES.get(value.strip().lower())
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return _pino_level(value)
-    return None
-
-
-def _pino_level(number: float) -> str:
-    for threshold, name in ((50, "error"), (40, "warn"), (30, "info"), (20, "debug")):
-        if number >= threshold:
-            return name
-    return "trace"
 
 
 def entry_texts(entry: dict[str, Any]) -> Iterator[str]:

@@ -15,7 +15,6 @@ from pydantic import BaseModel, field_validator, model_validator
 
 from shared._engine import CursorNotFound, InvalidCursor, all_entries, newest_entries
 from shared._events import Level
-from shared._logset import DEFAULT_APP_NAME
 from shared._match import Criteria, Matcher
 from shared._scan import ScanStats
 
@@ -52,6 +51,8 @@ class LogQuery(BaseModel, frozen=True):
     """Exactly this ``fields.request_id``."""
     span_id: str | None = None
     """Entries in this span or in its direct children (``span.id`` or ``span.parent_id``)."""
+    raw_only: bool = False
+    """Only the lines shown raw (no record could be read from them)."""
 
     @field_validator("since", "until")
     @classmethod
@@ -79,6 +80,7 @@ class LogQuery(BaseModel, frozen=True):
             until=self.until,
             request_id=self.request_id,
             span_id=self.span_id,
+            raw_only=self.raw_only,
         )
 
     def matcher(self) -> Matcher:
@@ -107,6 +109,10 @@ class QueryResult(BaseModel):
     reached_start: bool
     """True when nothing older is left to page back to."""
     scanned_bytes: int
+    raw: int = 0
+    """Lines shown as raw entries (no record could be parsed from them)."""
+    skipped: int = 0
+    """Lines that could not be read at all (longer than 16 MiB)."""
 
 
 _ANY = LogQuery()
@@ -116,7 +122,7 @@ def query_logs(
     log_dir: Path,
     query: LogQuery = _ANY,
     limit: int = 100,
-    app_name: str = DEFAULT_APP_NAME,
+    app_name: str | None = None,
 ) -> QueryResult:
     """The last ``limit`` entries matching ``query``, oldest → newest.
 
@@ -127,7 +133,7 @@ def query_logs(
         log_dir: The log directory; a missing one holds no entries.
         query: The filters.
         limit: The most entries to return (0 or more).
-        app_name: Selects ``<app_name>.log`` and its rotated files.
+        app_name: Only this source (a base name and its rotations); None: every source.
 
     Returns:
         The entries and what the scan met.
@@ -147,11 +153,13 @@ def query_logs(
         malformed_at=_malformed_at(stats),
         reached_start=page.reached_start,
         scanned_bytes=stats.scanned_bytes,
+        raw=stats.raw,
+        skipped=stats.skipped,
     )
 
 
 def iter_logs(
-    log_dir: Path, query: LogQuery = _ANY, app_name: str = DEFAULT_APP_NAME
+    log_dir: Path, query: LogQuery = _ANY, app_name: str | None = None
 ) -> Iterator[dict[str, Any]]:
     """Every entry matching ``query``, oldest → newest, streaming (for exports).
 
@@ -160,7 +168,7 @@ def iter_logs(
     Args:
         log_dir: The log directory; a missing one holds no entries.
         query: The filters.
-        app_name: Selects ``<app_name>.log`` and its rotated files.
+        app_name: Only this source (a base name and its rotations); None: every source.
 
     Returns:
         An iterator; the files are held open until it is exhausted or closed.

@@ -8,20 +8,26 @@ hit costs one pass of a string search per chunk and no Python work per line.
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
+from shared._logset import Pread
 from shared._match import UNICODE_ESCAPE, Matcher
-from shared._parse import OURS_PREFIX
+from shared._parse import OURS_LAYOUT
 from shared._search import exact_finder
 
 FIRST_CHUNK = 64 * 1024  # small first read: "the last 100" is usually in the last few KiB
 MAX_CHUNK = 1024 * 1024
 MAX_LINE = 16 * 1024 * 1024  # longer lines are reported as malformed, never loaded
-_FOREIGN_START = re.compile(rb'\n(?!\{"timestamp":")')
+#: A line in neither our layout nor pino's (whose levels the scan tokens find).
+_FOREIGN = rb"(?!" + OURS_LAYOUT + rb'|\{"level":[1-6]0,"time":)'
+_FOREIGN_START = re.compile(rb"\n" + _FOREIGN)
+_FOREIGN_FIRST = re.compile(_FOREIGN)
+#: In a file of our writer's: a line that does not even begin like ours.
+_PREFIX_START = re.compile(rb'\n(?!\{"timestamp":")')
+_PREFIX_FIRST = re.compile(rb'(?!\{"timestamp":")')
 
 
 @dataclass(slots=True)
@@ -30,14 +36,29 @@ class ScanStats:
 
     scanned_bytes: int = 0
     malformed: int = 0
+    """Lines that are no record: shown raw, or skipped."""
+    raw: int = 0
+    skipped: int = 0
     malformed_at: list[tuple[str, int, str]] = field(default_factory=list)
     keep: int = 20
+    complete: bool = True
+    """False when a budget ended the scan before the end."""
 
     def note_malformed(self, name: str, offset: int, reason: str) -> None:
-        """Count a malformed line of file ``name`` at ``offset``."""
+        """Count a line of file ``name`` at ``offset`` that is no record."""
         self.malformed += 1
         if len(self.malformed_at) < self.keep:
             self.malformed_at.append((name, offset, reason))
+
+    def note_raw(self, name: str, offset: int, reason: str) -> None:
+        """Count a line shown raw (its text, unparsed)."""
+        self.raw += 1
+        self.note_malformed(name, offset, reason)
+
+    def note_skipped(self, name: str, offset: int, reason: str) -> None:
+        """Count a line that could not be read at all (too long)."""
+        self.skipped += 1
+        self.note_malformed(name, offset, reason)
 
 
 @dataclass(slots=True)
@@ -54,24 +75,26 @@ class Chunk:
     too_long: int = 0
 
 
-def chunks_backward(fd: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
+def chunks_backward(
+    pread: Pread, end: int, stats: ScanStats, *, first: int = FIRST_CHUNK
+) -> Iterator[Chunk]:
     """Chunks of ``[0, end)`` from the end backwards; ``end`` must be a line start.
 
     The first chunk is small and sizes double up to `MAX_CHUNK`, so a query answered by the
     last few lines reads only a few KiB.
     """
-    size = FIRST_CHUNK
+    size = first
     while end > 0:
         start = max(0, end - size)
-        buf = os.pread(fd, end - start, start)
+        buf = pread(end - start, start)
         stats.scanned_bytes += len(buf)
         if len(buf) < end - start:
             return  # the file was truncated under us: what is left is not this file's past
         # The chunk ends with the newline of the line at ``end``: look for one before it.
         lo = buf.find(b"\n", 0, len(buf) - 1) + 1 if start else 0
         if start and lo == 0:  # no line start in the chunk: one line longer than the chunk
-            line_start = _line_start(fd, start, stats)
-            yield _long_line(fd, line_start, end - line_start, stats)
+            line_start = _line_start(pread, start, stats)
+            yield _long_line(pread, line_start, end - line_start, stats)
             end = line_start
             continue
         yield Chunk(start, buf, lo, len(buf))
@@ -79,27 +102,27 @@ def chunks_backward(fd: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
         size = min(size * 2, MAX_CHUNK)
 
 
-def chunks_forward(fd: int, start: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
+def chunks_forward(pread: Pread, start: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
     """Chunks of ``[start, end)`` in file order; both must be line boundaries."""
     while start < end:
-        buf = os.pread(fd, min(MAX_CHUNK, end - start), start)
+        buf = pread(min(MAX_CHUNK, end - start), start)
         stats.scanned_bytes += len(buf)
         if not buf:
             return  # truncated under us
         hi = buf.rfind(b"\n") + 1
         if hi == 0:
-            line_end = _line_end(fd, start + len(buf), end, stats)
-            yield _long_line(fd, start, line_end - start, stats)
+            line_end = _line_end(pread, start + len(buf), end, stats)
+            yield _long_line(pread, start, line_end - start, stats)
             start = line_end
             continue
         yield Chunk(start, buf, 0, hi)
         start += hi
 
 
-def _line_start(fd: int, pos: int, stats: ScanStats) -> int:
+def _line_start(pread: Pread, pos: int, stats: ScanStats) -> int:
     while pos > 0:
         start = max(0, pos - MAX_CHUNK)
-        block = os.pread(fd, pos - start, start)
+        block = pread(pos - start, start)
         stats.scanned_bytes += len(block)
         newline = block.rfind(b"\n")
         if newline >= 0:
@@ -108,9 +131,9 @@ def _line_start(fd: int, pos: int, stats: ScanStats) -> int:
     return 0
 
 
-def _line_end(fd: int, pos: int, end: int, stats: ScanStats) -> int:
+def _line_end(pread: Pread, pos: int, end: int, stats: ScanStats) -> int:
     while pos < end:
-        block = os.pread(fd, min(MAX_CHUNK, end - pos), pos)
+        block = pread(min(MAX_CHUNK, end - pos), pos)
         stats.scanned_bytes += len(block)
         newline = block.find(b"\n")
         if newline >= 0:
@@ -121,18 +144,25 @@ def _line_end(fd: int, pos: int, end: int, stats: ScanStats) -> int:
     return end
 
 
-def _long_line(fd: int, start: int, length: int, stats: ScanStats) -> Chunk:
+def _long_line(pread: Pread, start: int, length: int, stats: ScanStats) -> Chunk:
     if length > MAX_LINE:
         return Chunk(start, b"", 0, 0, too_long=length)
-    buf = os.pread(fd, length, start)
+    buf = pread(length, start)
     stats.scanned_bytes += len(buf)
     return Chunk(start, buf, 0, len(buf))
 
 
-def candidate_lines(chunk: Chunk, matcher: Matcher) -> list[tuple[int, bytes]]:
-    """``(file offset, line without newline)`` of the chunk's lines that may match, in order."""
+def candidate_lines(
+    chunk: Chunk, matcher: Matcher, *, ours_only: bool = False
+) -> list[tuple[int, bytes]]:
+    """``(file offset, line without newline)`` of the chunk's lines that may match, in order.
+
+    ``ours_only``: the chunk is from a file of our writer's (see `shared._engine.ours_only`),
+    where a line beginning ``{"timestamp":"`` is taken to be in our layout and no line in
+    pino's: one cheap pass finds the other lines, and pino's level tokens are not searched.
+    """
     buf, lo, hi = chunk.buf, chunk.lo, chunk.hi
-    anchor = _anchor_finders(chunk, matcher)
+    anchor = _anchor_finders(chunk, matcher, ours_only)
     if anchor is None:
         lines = buf[lo:hi].split(b"\n")
         lines.pop()  # the empty piece after the last newline
@@ -143,7 +173,7 @@ def candidate_lines(chunk: Chunk, matcher: Matcher) -> list[tuple[int, bytes]]:
     for find in finders:
         _collect_lines(buf, lo, hi, find, starts)
     if not sees_foreign:  # the level tokens are only reliable in our own lines
-        _collect_foreign(buf, lo, hi, starts)
+        _collect_foreign(buf, lo, hi, starts, ours_only)
     result = []
     for start in sorted(starts):
         stop = buf.find(b"\n", start, hi)
@@ -154,7 +184,9 @@ def candidate_lines(chunk: Chunk, matcher: Matcher) -> list[tuple[int, bytes]]:
 Finder = Callable[[int], int]
 
 
-def _anchor_finders(chunk: Chunk, matcher: Matcher) -> tuple[list[Finder], bool] | None:
+def _anchor_finders(
+    chunk: Chunk, matcher: Matcher, ours_only: bool
+) -> tuple[list[Finder], bool] | None:
     """Finders for the anchor used to pick candidates, and whether it sees foreign lines too.
 
     None: no anchor, every line is a candidate.
@@ -164,10 +196,11 @@ def _anchor_finders(chunk: Chunk, matcher: Matcher) -> tuple[list[Finder], bool]
     if anchor is not None:
         found_by = [exact_finder(buf, hi, extra) for extra in anchor.extras]
         return [anchor.search.finder(buf, lo, hi), *found_by], True
-    levels = matcher.level_tokens
+    ours = matcher.level_tokens or ()
+    levels = matcher.level_tokens if ours_only else matcher.scan_tokens
     # Rare levels (error, warn) make the better anchor even though foreign lines must then be
     # found separately (one regex pass); a category value (~1/8 of lines) costs more per hit.
-    if levels is not None and (len(levels) <= 2 or matcher.category_value is None):
+    if levels is not None and (len(ours) <= 2 or matcher.category_value is None):
         return [exact_finder(buf, hi, token) for token in levels], False
     if matcher.category_value is not None:
         tokens = (matcher.category_value, UNICODE_ESCAPE)
@@ -187,8 +220,9 @@ def _collect_lines(buf: bytes, lo: int, hi: int, find: Finder, starts: set[int])
             return
 
 
-def _collect_foreign(buf: bytes, lo: int, hi: int, starts: set[int]) -> None:
-    if not buf.startswith(OURS_PREFIX, lo):
+def _collect_foreign(buf: bytes, lo: int, hi: int, starts: set[int], ours_only: bool) -> None:
+    first, start = (_PREFIX_FIRST, _PREFIX_START) if ours_only else (_FOREIGN_FIRST, _FOREIGN_START)
+    if first.match(buf, lo):
         starts.add(lo)
-    for match in _FOREIGN_START.finditer(buf, lo, hi - 1):
+    for match in start.finditer(buf, lo, hi - 1):
         starts.add(match.end())

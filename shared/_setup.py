@@ -51,7 +51,7 @@ class _Installed:
     """What `init_logging` changed, so `reset_logging` can undo it."""
 
     config: LogConfig
-    sink: FileSink
+    sink: FileSink | None
     bridge: StdlibBridge
     root_level: int
     structlog_config: dict[str, Any] | None
@@ -64,7 +64,8 @@ def init_logging(config: LogConfig | None = None, *, env_filter: str | None = No
     """Start logging to ``<log_dir>/<app_name>.log`` and the console; later calls do nothing.
 
     Args:
-        config: Where and how to log; `LogConfig()` defaults when omitted.
+        config: Where and how to log; `LogConfig()` defaults when omitted. With
+            ``log_dir=None`` nothing is written to disk: records go to the console only.
         env_filter: Level directives overriding ``console_level`` and ``file_level``
             (``info,backend.commands=debug``); when None, ``$MSC_LOG`` is used if set.
 
@@ -87,13 +88,14 @@ def init_logging(config: LogConfig | None = None, *, env_filter: str | None = No
             include_location=config.include_location,
             json_format=config.json_format,
         )
-        sink.on_resume = renderer.records_dropped
+        if sink is not None:
+            sink.on_resume = renderer.records_dropped
         _installed = _install(config, sink, renderer)
     get_logger(_SELF_TARGET).info(
         "logging initialized",
         category="system",
         app_name=config.app_name,
-        log_dir=str(config.log_dir),
+        log_dir=None if config.log_dir is None else str(config.log_dir),
     )
 
 
@@ -103,8 +105,10 @@ def _directives(env_filter: str | None) -> Directives | None:
     return parse_directives(text) if text else None
 
 
-def _open_sink(config: LogConfig) -> FileSink:
+def _open_sink(config: LogConfig) -> FileSink | None:
     log_dir = config.log_dir
+    if log_dir is None:  # the console only: no directory is created, nothing is opened
+        return None
     try:
         os.makedirs(log_dir, exist_ok=True)
     except OSError as exc:
@@ -122,7 +126,7 @@ def _reason(exc: OSError) -> str:
     return exc.strerror or str(exc)
 
 
-def _install(config: LogConfig, sink: FileSink, renderer: Renderer) -> _Installed:
+def _install(config: LogConfig, sink: FileSink | None, renderer: Renderer) -> _Installed:
     saved = structlog.get_config() if structlog.is_configured() else None
     structlog.configure(
         processors=_processors,
@@ -166,7 +170,8 @@ def reset_logging() -> None:
             structlog.reset_defaults()
         else:
             structlog.configure(**installed.structlog_config)
-        installed.sink.close()
+        if installed.sink is not None:
+            installed.sink.close()
 
 
 def current_config() -> LogConfig | None:

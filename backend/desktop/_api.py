@@ -7,14 +7,15 @@ the dev server (`backend._dispatch.respond`), answering the envelope the page's 
 argument object.
 
 Plus the desktop-only commands, which need the window or the host and so live here rather than
-in the shared registry: ``choose_export_path`` (the native save dialog) and ``start_demo``.
+in the shared registry: ``choose_export_path`` (the native save dialog), ``start_demo`` and
+``open_own_log`` (File ▸ Open the viewer's own log: a second viewer window on the viewer's own log
+directory, as a new ``msc-logs`` process).
 """
 
 from __future__ import annotations
 
 import os
 import subprocess
-import sys
 import threading
 import uuid
 from collections.abc import Callable, Mapping
@@ -24,11 +25,20 @@ from typing import Any, Protocol
 import structlog
 
 from backend._app import AppContext, CommandError
+from backend._dirs import ViewerDirs
 from backend._dispatch import respond
 from backend.commands import REGISTRY
+from backend.desktop.install import exec_command
 from shared._setup import get_logger
 
-__all__ = ["DemoRunner", "Exposed", "command_functions", "desktop_functions"]
+__all__ = [
+    "DemoRunner",
+    "Exposed",
+    "OwnLogOpener",
+    "command_functions",
+    "desktop_functions",
+    "self_command",
+]
 
 Exposed = Callable[..., dict[str, Any]]
 #: Seconds of demo activity the menu item and a bare ``start_demo`` start.
@@ -70,8 +80,10 @@ def command_functions(app: AppContext) -> list[Exposed]:
     return [command_function(app, name) for name in REGISTRY]
 
 
-def desktop_functions(save_dialog: SaveDialog, demo: DemoRunner) -> list[Exposed]:
-    """The desktop-only commands: ``choose_export_path`` and ``start_demo``."""
+def desktop_functions(
+    save_dialog: SaveDialog, demo: DemoRunner, own_log: OwnLogOpener
+) -> list[Exposed]:
+    """The desktop-only commands: ``choose_export_path``, ``start_demo`` and ``open_own_log``."""
 
     def choose_export_path(args: Any = None, *extra: Any) -> dict[str, Any]:
         return _one_object("choose_export_path", extra) or _desktop_call(
@@ -83,7 +95,14 @@ def desktop_functions(save_dialog: SaveDialog, demo: DemoRunner) -> list[Exposed
             "start_demo", lambda: demo.start(_demo_seconds(args))
         )
 
-    return [choose_export_path, start_demo]
+    def open_own_log(args: Any = None, *extra: Any) -> dict[str, Any]:
+        def run() -> dict[str, int]:
+            _arguments(args, set())  # takes none
+            return own_log.open()
+
+        return _one_object("open_own_log", extra) or _desktop_call("open_own_log", run)
+
+    return [choose_export_path, start_demo, open_own_log]
 
 
 def _desktop_call(name: str, run: Callable[[], Any]) -> dict[str, Any]:
@@ -140,16 +159,56 @@ def _demo_seconds(args: Any) -> int:
 
 
 def self_command() -> list[str]:
-    """How to start this program again: the bundle's executable, or ``python -m backend``."""
-    if getattr(sys, "frozen", False):
-        return [sys.executable]
-    return [sys.executable, "-m", "backend"]
+    """How to start this program again: the bundle's executable, the venv's ``msc-logs`` script,
+    or ``python -m backend``."""
+    return exec_command()
+
+
+class OwnLogOpener:
+    """Opens the viewer's own log in a second viewer window: a new ``msc-logs`` process.
+
+    The new viewer shows ``--log-dir <viewer log dir>`` (every file there: the viewer's log set);
+    as it shows its own log directory, it logs to the console only (`backend._ownlog`). It runs
+    in its own session and outlives this window.
+
+    Args:
+        dirs: The viewer's own directories.
+        shows_own_log: This window already shows the viewer's own log (nothing to open).
+    """
+
+    def __init__(self, dirs: ViewerDirs, *, shows_own_log: bool) -> None:
+        self._dirs = dirs
+        self.available = not shows_own_log
+
+    def command(self) -> list[str]:
+        """The command line of the second viewer."""
+        return [*self_command(), "--log-dir", str(self._dirs.log_dir)]
+
+    def open(self) -> dict[str, int]:
+        """Start the second viewer; returns ``{pid}``.
+
+        Raises:
+            CommandError: ``invalid_args`` when this window shows the viewer's own log already,
+                ``not_found`` when the viewer's log directory does not exist (it could not be
+                written).
+        """
+        if not self.available:
+            raise CommandError("invalid_args", "this window shows the viewer's own log already")
+        if not self._dirs.log_dir.is_dir():
+            raise CommandError(
+                "not_found", f"the viewer's own log directory {self._dirs.log_dir} does not exist"
+            )
+        child = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, start_new_session=True)
+        # Reap it when it ends (its window is independent of this one).
+        threading.Thread(target=child.wait, name="msc-own-log-reaper", daemon=True).start()
+        _log.info("viewer's own log opened", category="user", pid=child.pid)
+        return {"pid": child.pid}
 
 
 class DemoRunner:
     """At most one ``msc-logs demo`` child writing into the viewer's log directory."""
 
-    def __init__(self, log_dir: Path, app_name: str) -> None:
+    def __init__(self, log_dir: Path, app_name: str | None) -> None:
         self._log_dir = log_dir
         self._app_name = app_name
         self._lock = threading.Lock()
@@ -161,7 +220,9 @@ class DemoRunner:
             if self._child is not None and self._child.poll() is None:
                 return {"pid": self._child.pid, "already_running": True}
             command = [*self_command(), "demo", "--log-dir", str(self._log_dir)]
-            command += ["--app-name", self._app_name, "--duration", str(seconds)]
+            if self._app_name is not None:  # else the demo writes the default set
+                command += ["--app-name", self._app_name]
+            command += ["--duration", str(seconds)]
             self._child = subprocess.Popen(
                 command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,

@@ -17,12 +17,19 @@ from webview.errors import JavascriptException
 from webview.guilib import GUIType
 from webview.menu import Menu, MenuAction, MenuSeparator
 
-from backend._app import AppContext
+from backend._app import AppContext, CommandError
+from backend._dirs import ViewerDirs
 from backend._events import Broadcaster
 from backend.desktop import ICON_PNG
-from backend.desktop._api import DEMO_SECONDS, DemoRunner, command_functions, desktop_functions
+from backend.desktop._api import (
+    DEMO_SECONDS,
+    DemoRunner,
+    OwnLogOpener,
+    command_functions,
+    desktop_functions,
+)
 from backend.desktop._pump import EventPump
-from backend.desktop._state import GeometryKeeper, geometry_path, load_geometry
+from backend.desktop._state import GeometryKeeper, load_geometry
 from shared._setup import get_logger
 
 __all__ = ["CAPABILITIES_SCRIPT", "DesktopApp"]
@@ -34,20 +41,29 @@ CAPABILITIES_SCRIPT = (
     "{saveDialog: true, demo: true})"
 )
 TITLE_PREFIX = "MIDI Software Center Logs"
+#: The File menu item opening the viewer's own log in a second window.
+OPEN_OWN_LOG = "Open the viewer's own log"
 MIN_SIZE = (480, 320)
 _log = get_logger(__name__)
 
 
 class DesktopApp:
-    """The viewer window on ``log_dir``, serving ``frontend_dir/index.html``."""
+    """The viewer window on ``log_dir``, serving ``frontend_dir/index.html``.
 
-    def __init__(self, log_dir: Path, app_name: str, frontend_dir: Path) -> None:
+    ``dirs`` are the viewer's own directories: the window geometry is kept in its config dir, and
+    File ▸ Open the viewer's own log opens its log dir in a second window.
+    """
+
+    def __init__(
+        self, log_dir: Path, app_name: str | None, frontend_dir: Path, dirs: ViewerDirs
+    ) -> None:
         self.log_dir = log_dir
         self.frontend_dir = frontend_dir
         self.broadcaster = Broadcaster()
         self.app = AppContext(log_dir=log_dir, app_name=app_name, emitter=self.broadcaster)
         self.demo = DemoRunner(log_dir, app_name)
-        self.keeper = GeometryKeeper(geometry_path(), load_geometry(geometry_path()))
+        self.own_log = OwnLogOpener(dirs, shows_own_log=dirs.is_own_log(log_dir))
+        self.keeper = GeometryKeeper(dirs.geometry_file, load_geometry(dirs.geometry_file))
         self.window = self._create_window()
         self.pump = EventPump(self.broadcaster.subscribe(), self._deliver, self._loaded)
 
@@ -67,7 +83,7 @@ class DesktopApp:
         if window is None:  # only for a WSGI app argument; a URL always makes a window
             raise RuntimeError("pywebview did not create the window")
         window.expose(*command_functions(self.app))
-        window.expose(*desktop_functions(self._save_dialog, self.demo))
+        window.expose(*desktop_functions(self._save_dialog, self.demo, self.own_log))
         window.events.loaded += self._on_loaded
         window.events.resized += self.keeper.resized
         window.events.moved += self.keeper.moved
@@ -75,11 +91,13 @@ class DesktopApp:
         return window
 
     def _menu(self) -> list[Menu]:
+        own_log = [MenuAction(OPEN_OWN_LOG, self._open_own_log)] if self.own_log.available else []
         return [
             Menu(
                 "File",
                 [
                     MenuAction(f"Start demo activity ({DEMO_SECONDS} s)", self._start_demo),
+                    *own_log,
                     MenuSeparator(),
                     MenuAction("Quit", self._quit),
                 ],
@@ -135,6 +153,12 @@ class DesktopApp:
 
     def _start_demo(self) -> None:
         self.demo.start(DEMO_SECONDS)
+
+    def _open_own_log(self) -> None:
+        try:
+            self.own_log.open()
+        except CommandError as exc:  # a menu has no place for an error; the log has
+            _log.warning("viewer's own log not opened", category="user", reason=exc.message)
 
     def _quit(self) -> None:
         self.window.destroy()

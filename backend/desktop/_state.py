@@ -1,9 +1,11 @@
 """What the desktop app keeps between and around runs: window geometry, the one-instance lock.
 
-Geometry is a small JSON file in platformdirs' per-user config dir, written when a resize or move
-has settled and again on close. The lock is an ``flock`` on a file in the log directory, so two
-viewers on the same directory refuse each other while viewers on different directories coexist;
-the OS drops the lock when the process dies, so a crash leaves nothing stale behind.
+Geometry is a small JSON file in the viewer's per-user config dir (`ViewerDirs.geometry_file`),
+written when a resize or move has settled and again on close. The lock is an ``flock`` on a file in
+the viewer's runtime dir named by a hash of the directory shown (`ViewerDirs.lock_file`), so two
+viewers on the same directory refuse each other while viewers on different directories coexist,
+and nothing is created in the directory shown; the OS drops the lock when the process dies, so a
+crash leaves nothing stale behind.
 """
 
 from __future__ import annotations
@@ -15,16 +17,12 @@ from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import orjson
-import platformdirs
-
-from shared._config import DEFAULT_APP_NAME
 
 __all__ = [
     "DEFAULT_GEOMETRY",
     "Geometry",
     "GeometryKeeper",
     "InstanceLock",
-    "geometry_path",
     "load_geometry",
     "save_geometry",
 ]
@@ -33,7 +31,6 @@ __all__ = [
 SETTLE_DELAY = 0.5
 #: Smallest size restored (a file edited by hand, or a window collapsed to nothing).
 MIN_WIDTH, MIN_HEIGHT = 480, 320
-LOCK_NAME = ".msc-logs-viewer.lock"
 
 
 @dataclass(frozen=True)
@@ -47,12 +44,6 @@ class Geometry:
 
 
 DEFAULT_GEOMETRY = Geometry()
-
-
-def geometry_path() -> Path:
-    """``<user config dir>/midi-software-center/window.json`` (XDG_CONFIG_HOME on Linux)."""
-    config_dir = platformdirs.user_config_dir(DEFAULT_APP_NAME, appauthor=False)
-    return Path(config_dir) / "window.json"
 
 
 def load_geometry(path: Path) -> Geometry:
@@ -123,10 +114,15 @@ class GeometryKeeper:
 
 
 class InstanceLock:
-    """An exclusive ``flock`` on ``<log_dir>/.msc-logs-viewer.lock`` holding the owner's pid."""
+    """An exclusive ``flock`` on the file ``path`` holding the owner's pid.
 
-    def __init__(self, log_dir: Path) -> None:
-        self.path = log_dir / LOCK_NAME
+    Args:
+        path: The lock file (`ViewerDirs.lock_file`); its directory is created, private to the
+            user, when missing.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
         self._fd: int | None = None
 
     def acquire(self) -> int | None:
@@ -142,6 +138,7 @@ class InstanceLock:
             import fcntl  # noqa: PLC0415 - POSIX only: the module must still import elsewhere
         except ImportError:  # Windows: no flock; one instance per directory is not enforced
             return None
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -18,6 +18,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from backend._dirs import ViewerDirs
 from backend.desktop import ICON_PNG, ICON_SVG
 
 __all__ = ["desktop_entry", "exec_command", "install", "register", "run_install", "uninstall"]
@@ -124,8 +125,15 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run_install)
 
 
-def run_install(args: argparse.Namespace) -> int:
-    """Install (or uninstall) the desktop entry; prints the files concerned."""
+def run_install(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
+    """Install (or uninstall) the desktop entry; prints the files concerned.
+
+    The entry opens the per-user log directory; a ``--log-dir`` or ``--own-log`` given before
+    ``install-desktop`` is refused rather than silently left out of the entry.
+    """
+    if getattr(args, "log_dir", None) is not None or getattr(args, "own_log", False):
+        print("msc-logs install-desktop: --log-dir and --own-log do not apply", file=sys.stderr)
+        return 2
     home = data_home(os.environ)
     try:
         if args.uninstall:

@@ -8,6 +8,8 @@
  *   expression) of the message, the target, or a string / integer leaf of `fields`.
  * - `since` / `until`: inclusive bounds on the timestamp (UTC text compares as time).
  * - `requestId`: exact `fields.request_id`; `spanId`: the entry's span or its parent span.
+ * - `source`: the entry's `origin` (the source of the log set it was read from), exact.
+ * - `rawOnly`: only raw entries (lines that are no record, shown as their text).
  */
 
 export const LEVELS = /** @type {const} */ (['trace', 'debug', 'info', 'warn', 'error']);
@@ -18,18 +20,22 @@ export const CATEGORIES = /** @type {const} */ ([
 ]);
 
 /**
+ * An entry: a record plus `id`, `origin` (its source's name), `raw` (true for a line that is no
+ * record: `message` is its text) and `level_name` (the level as written, when that is not the
+ * band's name: `ERROR+4`, `dpanic`, `30`).
  * @typedef {{timestamp: string, level: string, category: string, message: string, target: string,
  *   fields: Record<string, unknown>, span?: {name: string, id: string, parent_id?: string|null}|null,
- *   pid?: number, source?: string, id?: string}} LogEntry
+ *   pid?: number|null, source?: string|null, id?: string, origin?: string, raw?: boolean,
+ *   level_name?: string}} LogEntry
  * @typedef {{level: string|null, minLevel: string|null, category: string|null, search: string,
  *   regex: boolean, since: string|null, until: string|null, requestId: string|null,
- *   spanId: string|null}} Filter
+ *   spanId: string|null, source: string|null, rawOnly: boolean}} Filter
  */
 
 /** @returns {Filter} */
 export const emptyFilter = () => ({
   level: null, minLevel: null, category: null, search: '', regex: false,
-  since: null, until: null, requestId: null, spanId: null,
+  since: null, until: null, requestId: null, spanId: null, source: null, rawOnly: false,
 });
 
 const HAY = Symbol('msc.haystack');
@@ -95,6 +101,8 @@ export function serverArgs(f) {
   if (f.until) args.until = f.until;
   if (f.requestId) args.request_id = f.requestId;
   if (f.spanId) args.span_id = f.spanId;
+  if (f.source) args.source = f.source;
+  if (f.rawOnly) args.raw_only = true;
   return args;
 }
 
@@ -138,7 +146,7 @@ export function compile(f) {
     const needle = f.search.toLowerCase();
     textTest = (e) => haystack(e).includes(needle);
   }
-  const { category, requestId, spanId } = f;
+  const { category, requestId, spanId, source, rawOnly } = f;
   /** @param {LogEntry} e */
   const testExceptLevel = (e) => {
     if (category && e.category !== category) return false;
@@ -146,9 +154,12 @@ export function compile(f) {
     if ((since && ts < since) || (until && ts > until)) return false;
     if (requestId && e.fields?.request_id !== requestId) return false;
     if (spanId && e.span?.id !== spanId && e.span?.parent_id !== spanId) return false;
+    if (source && e.origin !== source) return false;
+    if (rawOnly && e.raw !== true) return false;
     return textTest === null || textTest(e);
   };
-  const active = Boolean(f.level || f.minLevel || category || since || until || requestId || spanId || textTest);
+  const active = Boolean(f.level || f.minLevel || category || since || until || requestId || spanId
+    || source || rawOnly || textTest);
   return {
     test: (e) => testLevel(e.level) && testExceptLevel(e),
     testExceptLevel,

@@ -69,6 +69,26 @@ export function formatShort(n) {
   return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
 }
 
+const UNITS = ['', ' k', ' M', ' bn'];
+
+/**
+ * An approximate count in three significant digits: 5,120 · 29.7 k · 2.97 M · 1.2 bn (below
+ * 10,000 the exact count, which is as short).
+ * @param {number} n
+ */
+export function formatAbout(n) {
+  if (!Number.isFinite(n)) return '–';
+  if (Math.abs(n) < 10_000) return NUMBER.format(Math.round(n));
+  let unit = 0;
+  let value = Math.abs(n);
+  // Step up after rounding: 999,999 is "1 M", not "1000 k".
+  while (unit < UNITS.length - 1 && Number(value.toPrecision(3)) >= 1000) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${n < 0 ? '-' : ''}${Number(value.toPrecision(3))}${UNITS[unit]}`;
+}
+
 /**
  * A `<input type="datetime-local">` value for an RFC 3339 time, and back.
  * @param {string|null} iso

@@ -14,6 +14,10 @@ export function normalize(e) {
   if (typeof e.category !== 'string') e.category = 'unknown';
   if (typeof e.timestamp !== 'string') e.timestamp = String(e.timestamp ?? '');
   if (!e.fields || typeof e.fields !== 'object') e.fields = {};
+  // Optional keys: absent unless meaningful (a reader may send `level_name: null`).
+  if (typeof e.level_name !== 'string' || !e.level_name) delete e.level_name;
+  if (typeof e.origin !== 'string') delete e.origin;
+  if (e.raw !== true) delete e.raw;
   return e;
 }
 
@@ -33,17 +37,20 @@ export function filterOf(args) {
     regex: Boolean(args.regex),
     since: /** @type {string|null} */ (args.since ?? null),
     until: /** @type {string|null} */ (args.until ?? null),
+    source: /** @type {string|null} */ (args.source ?? null),
+    rawOnly: Boolean(args.raw_only),
   };
 }
 
 /** @param {Filter} f @returns {Filter} */
 export function normalizeFilter(f) {
   const out = { ...emptyFilter(), ...f };
-  for (const key of /** @type {const} */ (['level', 'minLevel', 'category', 'since', 'until', 'requestId', 'spanId'])) {
+  for (const key of /** @type {const} */ (['level', 'minLevel', 'category', 'since', 'until', 'requestId', 'spanId', 'source'])) {
     if (!out[key]) out[key] = null;
   }
   out.search = out.search ?? '';
   out.regex = Boolean(out.regex);
+  out.rawOnly = Boolean(out.rawOnly);
   return out;
 }
 

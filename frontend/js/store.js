@@ -22,6 +22,10 @@ import { filterOf, normalize, normalizeFilter, toError, warmHaystacks } from './
 /** @typedef {import('./filter.js').Filter} Filter */
 /** @typedef {import('./filtered-view.js').Changes} Changes */
 /** @typedef {{code: string, message: string}} CommandError */
+/**
+ * @typedef {{kind: 'viewer', filesRemoved: number, bytesCleared: number}
+ *   | {kind: 'other'} | {kind: 'failed', error: CommandError}} ClearNotice
+ */
 
 export const DEFAULT_CAP = 200_000;
 /** Entries fetched at start and on refresh or filter change, and per page back in time. */
@@ -63,6 +67,11 @@ const state = {
   loadedQuery: /** @type {Record<string, unknown>} */ ({}),
   /** events the backend dropped because the page fell behind */
   eventsDropped: 0,
+  /**
+   * @type {ClearNotice|null} the last clear of the log (by this page, by another process) or
+   * this page's failed attempt, until dismissed
+   */
+  cleared: null,
   connection: getConnection(),
 };
 
@@ -78,6 +87,11 @@ let inflight = null;
 /** @type {LogEntry[]} */
 let pending = [];
 let clearedSeen = 0;
+/** this page's own clear is under way, or ended at `ownClearAt` (ms) */
+let clearing = false;
+let ownClearAt = -Infinity;
+/** The follower reports our own clear too, a poll later: within this window it is that echo. */
+const OWN_CLEAR_ECHO_MS = 3000;
 /** @type {ReturnType<typeof setTimeout>|undefined} */
 let refetchTimer;
 
@@ -215,6 +229,15 @@ async function resync() {
   }
 }
 
+/** The `logs-cleared` event: wipe, and say so unless it is the echo of this page's own clear. */
+function onCleared() {
+  clearedSeen += 1;
+  pending = [];
+  const echo = clearing || performance.now() - ownClearAt < OWN_CLEAR_ECHO_MS;
+  if (!echo) state.cleared = { kind: 'other' };
+  wipe();
+}
+
 function wipe() {
   state.entries = [];
   ids = new Set();
@@ -338,19 +361,33 @@ export const logStore = {
     return state.metrics;
   },
 
-  /** Clear the log files (the backend writes one audit record afterwards). */
+  /** Clear the log files (the backend writes one audit record, into the viewer's own log). */
   async clearLogs() {
     const seen = clearedSeen;
+    clearing = true;
     try {
+      /** @type {{files_removed: number, bytes_cleared: number}} */
       const result = await invoke('clear_logs');
+      ownClearAt = performance.now();
+      state.cleared = { kind: 'viewer', filesRemoved: result.files_removed, bytesCleared: result.bytes_cleared };
       if (clearedSeen === seen) wipe(); // the stream may have said so already, then streamed on
+      else schedule();
       return result;
     } catch (e) {
-      state.error = toError(e);
+      // Said in the banner (not as a failed refresh): the entries shown are still right.
+      state.cleared = { kind: 'failed', error: toError(e) };
       console.error('Failed to clear logs:', e);
       schedule();
       throw e;
+    } finally {
+      clearing = false;
     }
+  },
+
+  /** Hide the "log cleared" banner. */
+  dismissCleared() {
+    state.cleared = null;
+    schedule();
   },
 
   /**
@@ -396,7 +433,7 @@ export const logStore = {
   async startStreaming() {
     const offs = await Promise.all([
       listen('log-entry', (/** @type {any} */ e) => { pending.push(e.payload); schedule(); }),
-      listen('logs-cleared', () => { clearedSeen += 1; pending = []; wipe(); }),
+      listen('logs-cleared', onCleared),
       listen('events-dropped', (/** @type {any} */ e) => {
         state.eventsDropped += Number(e.payload?.count ?? 0);
         schedule();

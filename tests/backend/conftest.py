@@ -21,9 +21,10 @@ import orjson
 import pytest
 
 from backend._app import AppContext
+from backend._dirs import VIEWER_APP_NAME, ViewerDirs
 from backend._events import Broadcaster, EventQueue
-from shared._config import LogConfig
-from shared._setup import init_logging, reset_logging
+from backend._ownlog import start_viewer_logging
+from shared._setup import reset_logging
 
 REPO = Path(__file__).resolve().parents[2]
 APP = "midi-software-center"
@@ -66,6 +67,35 @@ for line in sys.stdin:
         write_metrics_snapshot()
     print("done", flush=True)
 """
+
+
+def xdg_env(root: Path) -> dict[str, str]:
+    """The XDG variables of a user whose directories are under ``root`` (runtime dir 0700)."""
+    runtime = root / "runtime"
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
+    runtime.chmod(0o700)  # platformdirs accepts only a private runtime dir
+    return {
+        "XDG_STATE_HOME": str(root / "state"),
+        "XDG_RUNTIME_DIR": str(runtime),
+        "XDG_CONFIG_HOME": str(root / "config"),
+        "XDG_DATA_HOME": str(root / "data"),
+    }
+
+
+def own_records(log_dir: Path) -> list[dict[str, Any]]:
+    """The records of the viewer's own log set in ``log_dir`` (its active file)."""
+    path = log_dir / f"{VIEWER_APP_NAME}.log"
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]]:
+    """The whole session runs as a user whose per-user directories are temporary."""
+    env = xdg_env(tmp_path_factory.mktemp("user"))
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in env.items():
+            patch.setenv(key, value)
+        yield env
 
 
 def child_env() -> dict[str, str]:
@@ -188,24 +218,22 @@ def events(broadcaster: Broadcaster) -> EventQueue:
 
 
 @pytest.fixture
-def viewer_dir(tmp_path: Path) -> Path:
-    """Where the viewer's own records go for `app`."""
-    return tmp_path / "viewer"
+def viewer_dirs(tmp_path: Path) -> ViewerDirs:
+    """The viewer's own directories for `app` (none created)."""
+    root = tmp_path / "viewer"
+    return ViewerDirs(root / "log", root / "state", root / "runtime", root / "config")
 
 
 @pytest.fixture
-def app(log_dir: Path, viewer_dir: Path, broadcaster: Broadcaster) -> Iterator[AppContext]:
-    """A context showing `log_dir`, the viewer itself logging elsewhere."""
-    init_logging(LogConfig(log_dir=viewer_dir, console_level="error"))
-    context = AppContext(log_dir=log_dir, emitter=broadcaster)
-    yield context
-    context.close()
+def viewer_dir(viewer_dirs: ViewerDirs) -> Path:
+    """Where the viewer's own records go for `app` (``msc-logs-viewer.log``)."""
+    return viewer_dirs.log_dir
 
 
 @pytest.fixture
-def logged_app(log_dir: Path, broadcaster: Broadcaster) -> Iterator[AppContext]:
-    """A context showing `log_dir`, which the viewer itself logs into too."""
-    init_logging(LogConfig(log_dir=log_dir, console_level="error"))
+def app(log_dir: Path, viewer_dirs: ViewerDirs, broadcaster: Broadcaster) -> Iterator[AppContext]:
+    """A context showing `log_dir`, the viewer logging into its own directory as it does."""
+    assert start_viewer_logging(viewer_dirs, log_dir, console_level="error") is None
     context = AppContext(log_dir=log_dir, emitter=broadcaster)
     yield context
     context.close()

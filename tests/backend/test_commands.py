@@ -43,8 +43,8 @@ def all_records(log_dir: Path) -> list[dict[str, Any]]:
 
 
 def without_id(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Entries as records: the reader's ``id`` removed."""
-    return [{k: v for k, v in e.items() if k != "id"} for e in entries]
+    """Entries as records: the reader's ``id`` and ``origin`` (the source) removed."""
+    return [{k: v for k, v in e.items() if k not in ("id", "origin")} for e in entries]
 
 
 @pytest.fixture
@@ -188,38 +188,48 @@ class TestGetPerformanceMetrics:
         assert child["counters"]["tests.child.counter"] == 1
 
 
+def viewer_records(viewer_dir: Path) -> list[dict[str, Any]]:
+    """The records in the viewer's own log."""
+    return [
+        orjson.loads(line)
+        for line in (viewer_dir / "msc-logs-viewer.log").read_bytes().splitlines()
+    ]
+
+
 class TestClearLogs:
     def test_empties_the_active_file_and_deletes_rotated_ones(
-        self, logged_app: AppContext, log_dir: Path, active: Path, write: Write, rec: Rec
+        self, app: AppContext, log_dir: Path, active: Path, write: Write, rec: Rec
     ) -> None:
-        """Rotated files go, the active file is emptied, and the counts are reported."""
+        """Rotated files go, the active file is emptied (and stays empty), the counts are given."""
         for suffix in (".1", ".2"):
             write(log_dir / f"{APP}.log{suffix}", [rec("rotated")])
         write(active, [rec("active")])
         total = sum(p.stat().st_size for p in log_dir.glob(f"{APP}.log*") if p.suffix != ".lock")
-        result = dispatch(logged_app, "clear_logs", {})
+        result = dispatch(app, "clear_logs", {})
         assert result == {"files_removed": 2, "bytes_cleared": total}
         assert not list(log_dir.glob(f"{APP}.log.[0-9]"))
-        assert {r["message"] for r in all_records(log_dir)} <= {"logs cleared", "command handled"}
+        assert all_records(log_dir) == []  # the audit record went to the viewer's own log
 
-    def test_writes_one_security_audit_record(
-        self, logged_app: AppContext, log_dir: Path, active: Path, write: Write, rec: Rec
+    def test_writes_one_security_audit_record_into_the_viewers_log(
+        self, app: AppContext, log_dir: Path, viewer_dir: Path, write: Write, rec: Rec
     ) -> None:
-        """One security record says who cleared how much."""
-        write(active, [rec("x")])
-        result = dispatch(logged_app, "clear_logs", {})
-        (audit,) = [r for r in all_records(log_dir) if r["message"] == "logs cleared"]
+        """One security record in the viewer's own log says who cleared what, and how much."""
+        write(log_dir / f"{APP}.log", [rec("x")])
+        result = dispatch(app, "clear_logs", {})
+        (audit,) = [r for r in viewer_records(viewer_dir) if r["message"] == "logs cleared"]
         assert audit["category"] == "security"
         assert audit["level"] == "info"
         fields = audit["fields"]
         assert fields["pid"] == os.getpid()
         assert isinstance(fields["user"], str)
         assert fields["user"]
+        assert fields["log_dir"] == str(log_dir)
+        assert fields["app_name"] is None  # every source of the directory
         assert fields["files_removed"] == result["files_removed"]
         assert fields["bytes_cleared"] == result["bytes_cleared"]
 
     def test_processes_writing_meanwhile_go_on_in_the_emptied_file(
-        self, logged_app: AppContext, log_dir: Path, writers: Callable[[], Any]
+        self, app: AppContext, log_dir: Path, writers: Callable[[], Any]
     ) -> None:
         """Two processes log throughout a clear; their later records land whole in the set."""
         first, second = writers(), writers()
@@ -227,16 +237,15 @@ class TestClearLogs:
         second.send("log before B")
         first.send("spam A")
         second.send("spam B")
-        dispatch(logged_app, "clear_logs", {})
+        dispatch(app, "clear_logs", {})
         first.send("stop")
         second.send("stop")
         first.send("log after A")
         second.send("log after B")
         messages = [r["message"] for r in all_records(log_dir)]  # every line parses
-        assert "logs cleared" in messages
         assert {"after A", "after B"} <= set(messages)
         assert not {"before A", "before B"} & set(messages)
-        assert dispatch(logged_app, "get_log_info", {})["malformed"] == 0
+        assert dispatch(app, "get_log_info", {})["malformed"] == 0
 
 
 class TestExportLogs:
@@ -488,18 +497,85 @@ class TestGetLogInfo:
         write(active, [rec("d", timestamp=ts(4))], extra=b'{"half a line')
         info = dispatch(app, "get_log_info", {})
         assert info["log_dir"] == str(log_dir)
-        assert info["app_name"] == APP
+        assert info["app_name"] is None  # every source
         assert [f["name"] for f in info["files"]] == [f"{APP}.log.1", f"{APP}.log"]
         assert info["files"][0] == {
             "name": f"{APP}.log.1",
+            "source": APP,
             "size": (log_dir / f"{APP}.log.1").stat().st_size,
+            "compressed": False,
             "first_timestamp": ts(1),
             "last_timestamp": ts(2),
         }
         assert info["total_size"] == sum(f["size"] for f in info["files"])
-        assert info["malformed"] == 2  # the unfinished last line is not counted
+        assert info["sources"] == [
+            {"name": APP, "files": [f"{APP}.log.1", f"{APP}.log"], "size": info["total_size"]}
+        ]
+        # The unfinished last line is not counted; the two junk lines are shown raw.
+        assert (info["malformed"], info["raw"], info["skipped"]) == (2, 2, 0)
+        assert [u["file"] for u in info["unparsed"]] == [f"{APP}.log", f"{APP}.log"]
+        assert info["scanned_all"] is True
+        assert info["estimated_entries"] == 6  # lines: a, b, c, two junk, d
 
     def test_an_empty_directory(self, app: AppContext) -> None:
         """No files: nothing listed, nothing counted."""
         info = dispatch(app, "get_log_info", {})
         assert (info["files"], info["total_size"], info["malformed"]) == ([], 0, 0)
+
+
+class TestSources:
+    """A directory of several sources: the commands read them all, or the one named."""
+
+    @pytest.fixture
+    def node(self, log_dir: Path, sample: list[dict[str, Any]]) -> Path:
+        """A pino source beside ours, its lines between ours in time, and one junk line."""
+        path = log_dir / "node.log"
+        lines = [
+            {"level": 50, "time": 1767225602500, "pid": 7, "msg": "pino failed",
+             "err": {"type": "Error", "stack": "Error: boom\n    at main (a.js:1:1)"}},
+            {"level": 30, "time": 1767225604500, "pid": 7, "msg": "pino ok"},
+        ]  # fmt: skip
+        path.write_bytes(b"".join(orjson.dumps(line) + b"\n" for line in lines) + b"junk!\n")
+        return path
+
+    def test_every_source_merges_into_one_timeline(self, app: AppContext, node: Path) -> None:
+        """Entries of both sources come in time order, each naming its source."""
+        entries = dispatch(app, "get_recent_logs", {})
+        shown = [(e["origin"], e["message"].split("\n")[0]) for e in entries]
+        assert shown == [
+            (APP, "started"), (APP, "query ok"), ("node", "pino failed"), (APP, "slow query"),
+            (APP, "note on"), ("node", "pino ok"), ("node", "junk!"), (APP, "disk full"),
+        ]  # fmt: skip
+        assert entries[2]["fields"]["err"]["stack"] == "Error: boom\n    at main (a.js:1:1)"
+        assert entries[2]["level"] == "error"
+        assert "level_name" not in entries[2]  # pino's 50 is its name for error
+
+    def test_source_narrows_and_raw_only_keeps_the_raw_lines(
+        self, app: AppContext, node: Path
+    ) -> None:
+        """``source`` reads one source; ``raw_only`` the lines no record was read from."""
+        only_node = dispatch(app, "get_recent_logs", {"source": "node"})
+        assert [e["message"] for e in only_node] == ["pino failed", "pino ok", "junk!"]
+        (raw,) = dispatch(app, "get_recent_logs", {"raw_only": True})
+        assert (raw["raw"], raw["message"], raw["origin"]) == (True, "junk!", "node")
+        assert dispatch(app, "get_recent_logs", {"source": "nothing-such"}) == []
+
+    def test_log_info_lists_sources_and_where_lines_were_raw(
+        self, app: AppContext, node: Path
+    ) -> None:
+        """get_log_info names each source with its files and counts the raw line."""
+        info = dispatch(app, "get_log_info", {})
+        assert [(s["name"], s["files"]) for s in info["sources"]] == [
+            (APP, [f"{APP}.log"]),
+            ("node", ["node.log"]),
+        ]
+        assert (info["raw"], info["skipped"], info["malformed"]) == (1, 0, 1)
+        (place,) = info["unparsed"]
+        assert (place["file"], place["offset"]) == ("node.log", node.read_bytes().index(b"junk!"))
+
+    def test_export_of_one_source(self, app: AppContext, node: Path, tmp_path: Path) -> None:
+        """export_logs takes ``source`` too."""
+        result = dispatch(
+            app, "export_logs", {"output_path": str(tmp_path / "n.jsonl"), "source": "node"}
+        )
+        assert result["count"] == 3

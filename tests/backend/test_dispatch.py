@@ -17,7 +17,7 @@ from shared._setup import get_logger
 
 def own_records(viewer_dir: Path) -> list[dict[str, Any]]:
     """The viewer's own records."""
-    path = viewer_dir / "midi-software-center.log"
+    path = viewer_dir / "msc-logs-viewer.log"
     return [orjson.loads(line) for line in path.read_bytes().splitlines()]
 
 
@@ -143,7 +143,7 @@ class TestErrors:
         assert caught.value.code == "internal"
         assert "secret" not in caught.value.message
         assert "Traceback" not in caught.value.message
-        logged = (viewer_dir / "midi-software-center.log").read_text()
+        logged = (viewer_dir / "msc-logs-viewer.log").read_text()
         assert "secret detail 1234" in logged
         assert "broken" in logged  # the traceback names the failing function
 

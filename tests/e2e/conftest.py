@@ -25,6 +25,29 @@ from e2e_support import (
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_user_dirs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """The dev servers of the session keep their own log, state and config in a temporary home
+    (XDG variables), never in the real user's."""
+    root = tmp_path_factory.mktemp("user")
+    (root / "runtime").mkdir(mode=0o700)
+    with pytest.MonkeyPatch.context() as patch:
+        for key, name in (
+            ("XDG_STATE_HOME", "state"),
+            ("XDG_RUNTIME_DIR", "runtime"),
+            ("XDG_CONFIG_HOME", "config"),
+            ("XDG_DATA_HOME", "data"),
+        ):
+            patch.setenv(key, str(root / name))
+        yield root
+
+
+@pytest.fixture
+def viewer_log(_private_user_dirs: Path) -> Path:
+    """The dev servers' own log file (``msc-logs-viewer.log`` in the viewer's log directory)."""
+    return _private_user_dirs / "state" / "midi-software-center" / "log" / "msc-logs-viewer.log"
+
+
 @pytest.fixture
 def log_dir(tmp_path: Path) -> Path:
     """An empty log directory."""

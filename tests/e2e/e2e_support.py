@@ -2,9 +2,10 @@
 
 `dev_server` starts ``python -m backend dev --log-dir <tmp> --port 0 --no-browser`` and reads the
 page URL (token included) from the first stdout line. The dev server logs its own activity into
-the directory it shows, so tests look for the entries they wrote (by message or target), never
-at exact totals of the whole directory. `static_page` serves ``frontend/`` without any backend
-(Playwright routes), for the pywebview transport with a stand-in ``window.pywebview``.
+the viewer's own log (under the session's temporary XDG directories, tests/e2e/conftest.py), never
+into the directory it shows, so a test's directory holds exactly what the test wrote.
+`static_page` serves ``frontend/`` without any backend (Playwright routes), for the pywebview
+transport with a stand-in ``window.pywebview``.
 
 Screenshots go to ``test-artifacts/e2e/`` (git-ignored): look at them.
 """
@@ -94,6 +95,15 @@ def write_records(log_dir: Path, records: list[dict[str, Any]]) -> None:
     log_dir.mkdir(parents=True, exist_ok=True)
     with (log_dir / f"{APP}.log").open("a", encoding="utf-8") as out:
         out.writelines(json.dumps(r, separators=(",", ":")) + "\n" for r in records)
+
+
+def append_text(log_dir: Path, name: str, text: str) -> Path:
+    """Append ``text`` (whole lines, newline-terminated) to the file ``name`` of ``log_dir``."""
+    assert text.endswith("\n"), "a line without its newline is one still being written"
+    path = log_dir / name
+    with path.open("a", encoding="utf-8") as out:
+        out.write(text)
+    return path
 
 
 def write_many(log_dir: Path, count: int, *, start: datetime | None = None) -> None:

@@ -197,6 +197,7 @@ class TestHttpTransport:
         frontend = tmp_path / "frontend"
         shutil.copytree(FRONTEND, frontend)
         log_dir = tmp_path / "logs"
+        log_dir.mkdir()  # an explicit --log-dir must exist
         proc = subprocess.Popen(
             [
                 sys.executable,

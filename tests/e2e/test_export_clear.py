@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
+from shared._files import clear_log_files
+
 sys.path.insert(0, str(Path(__file__).parent))
 from e2e_support import APP, ARTIFACTS, DevServer, open_viewer, record, write_records
 
@@ -44,7 +46,7 @@ def seed(log_dir: Path) -> None:
 
 @pytest.fixture
 def viewer(page: Page, dev_server: DevServer) -> Page:
-    """The viewer showing a log directory with the `KNOWN` entries (and the server's own)."""
+    """The viewer showing a log directory with the `KNOWN` entries (and nothing else)."""
     seed(dev_server.log_dir)
     open_viewer(page, dev_server)
     wait_for_entries(page, WRITTEN)
@@ -336,3 +338,64 @@ class TestClear:
             arg=WRITTEN,
         )
         assert "written" not in (dev_server.log_dir / LOG_NAME).read_text()
+
+
+class TestClearBanner:
+    """The page says the log was cleared — by itself, or by someone else — until dismissed."""
+
+    def banner(self, page: Page) -> Locator:
+        return page.locator("msc-clear-banner .banner")
+
+    def clear(self, page: Page) -> None:
+        toolbar_button(page, "Clear…").click()
+        dialog = page.locator("msc-confirm-dialog dialog")
+        dialog.locator("button.msc-button--danger").click()
+        expect(dialog).to_be_hidden()
+
+    def test_own_clear_says_how_much_was_removed(self, viewer: Page, dev_server: DevServer) -> None:
+        """ "Log cleared — 1 file removed, X freed", still so after the stream's echo of it."""
+        rotated = dev_server.log_dir / f"{LOG_NAME}.1"
+        write_records(dev_server.log_dir, [])  # the active file exists already
+        rotated.write_text((dev_server.log_dir / LOG_NAME).read_text())
+        freed = 2 * (dev_server.log_dir / LOG_NAME).stat().st_size
+        expect(self.banner(viewer)).to_have_count(0)
+        self.clear(viewer)
+        text = f"Log cleared — 1 file removed, {freed / 1024:.1f} KB freed"
+        expect(self.banner(viewer)).to_have_text(re.compile("^" + re.escape(text)))
+        viewer.wait_for_timeout(1000)  # the follower reports the truncation a poll later
+        expect(self.banner(viewer).locator(".banner__text")).to_have_text(text)
+        expect(self.banner(viewer)).to_have_attribute("role", "status")
+        viewer.screenshot(path=str(ARTIFACTS / "clear-banner.png"))
+
+    def test_dismiss_hides_it(self, viewer: Page) -> None:
+        """The ✕ button removes the banner; the layout takes the space back."""
+        self.clear(viewer)
+        expect(self.banner(viewer)).to_be_visible()
+        self.banner(viewer).get_by_role("button", name="Dismiss").click()
+        expect(self.banner(viewer)).to_have_count(0)
+        assert viewer.locator("msc-clear-banner").evaluate("(el) => el.offsetHeight") == 0
+
+    def test_a_clear_by_another_process_is_announced(
+        self, viewer: Page, dev_server: DevServer
+    ) -> None:
+        """Another process empties the log: the list empties and "The log was cleared" shows."""
+        clear_log_files(dev_server.log_dir, APP)
+        expect(self.banner(viewer).locator(".banner__text")).to_have_text("The log was cleared")
+        viewer.wait_for_function("() => window.__msc.logStore.state.entries.length === 0")
+
+    def test_a_refused_clear_shows_why_as_text(self, viewer: Page, dev_server: DevServer) -> None:
+        """permission_denied: the message (markup included) is shown as text, as an alert."""
+        message = "the log in /x cannot be cleared: <img src=x onerror=window.__xss=1>"
+        body = json.dumps({"code": "permission_denied", "message": message})
+        viewer.route(
+            "**/invoke/clear_logs",
+            lambda route: route.fulfill(status=403, body=body, content_type="application/json"),
+        )
+        self.clear(viewer)
+        banner = self.banner(viewer)
+        expect(banner.locator(".banner__text")).to_have_text(f"The log was not cleared: {message}")
+        expect(banner).to_have_attribute("role", "alert")
+        assert viewer.evaluate("typeof window.__xss") == "undefined"
+        assert banner.locator("img").count() == 0
+        assert set(WRITTEN) <= messages_in(store_entries(viewer))
+        assert "written error 0" in (dev_server.log_dir / LOG_NAME).read_text()

@@ -8,6 +8,7 @@ Qt WebEngine's DevTools port open, and the page is read with ``Runtime.evaluate`
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import os
 import socket
@@ -83,13 +84,38 @@ class XServer:
             self.process.kill()
 
 
-def app_env(display: str, config_home: Path, cdp_port: int | None) -> dict[str, str]:
-    """The app's environment: this display, a private config dir, and the DevTools port."""
+def app_env(display: str, home: Path, cdp_port: int | None) -> dict[str, str]:
+    """The app's environment: this display, private per-user dirs, and the DevTools port.
+
+    The viewer's own log, locks and geometry go under ``home`` (``state/``, ``runtime/``,
+    ``config/``; the writers' default log directory under ``data/``), never the real user's.
+    """
+    runtime = home / "runtime"
+    runtime.mkdir(mode=0o700, parents=True, exist_ok=True)
     env = {k: v for k, v in os.environ.items() if k not in ("WAYLAND_DISPLAY", "MSC_LOG")}
-    env.update(DISPLAY=display, XDG_CONFIG_HOME=str(config_home), PYTHONUNBUFFERED="1")
+    env.update(
+        DISPLAY=display,
+        XDG_CONFIG_HOME=str(home / "config"),
+        XDG_STATE_HOME=str(home / "state"),
+        XDG_RUNTIME_DIR=str(runtime),
+        XDG_DATA_HOME=str(home / "data"),
+        PYTHONUNBUFFERED="1",
+    )
     if cdp_port is not None:
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = str(cdp_port)
     return env
+
+
+def own_log_dir(env: Mapping[str, str]) -> Path:
+    """The viewer's own log directory under ``env``'s XDG_STATE_HOME (backend._dirs)."""
+    return Path(env["XDG_STATE_HOME"]) / "midi-software-center" / "log"
+
+
+def read_records(path: Path) -> list[dict[str, Any]]:
+    """The JSON lines of a log file (none when it does not exist)."""
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_bytes().splitlines()]
 
 
 @dataclass
@@ -100,8 +126,18 @@ class Viewer:
     display: str
     log_dir: Path
     output: Path
+    env: dict[str, str] = field(default_factory=dict)
     page: CdpPage | None = None
     _closed: bool = field(default=False, repr=False)
+
+    @property
+    def own_log(self) -> Path:
+        """The viewer's own active log file (``msc-logs-viewer.log`` in its own directory)."""
+        return own_log_dir(self.env) / "msc-logs-viewer.log"
+
+    def own_records(self) -> list[dict[str, Any]]:
+        """The records of the viewer's own log."""
+        return read_records(self.own_log)
 
     @classmethod
     def launch(
@@ -116,19 +152,22 @@ class Viewer:
         pass_log_dir: bool = True,
         env: Mapping[str, str] | None = None,
         poll: float = 0.05,
+        wait_rows: bool = True,
     ) -> Viewer:
         """Start the app and wait until its page is up and showing entries.
 
         Args:
             x: The X server to open the window on.
-            log_dir: Where the app logs (passed as ``--log-dir`` unless ``pass_log_dir`` is
-                false, for a command that must find it by itself).
-            workdir: Holds the app's output file and its config dir.
+            log_dir: The directory the window shows (passed as ``--log-dir`` unless
+                ``pass_log_dir`` is false, for a command that must find it by itself).
+            workdir: Holds the app's output file and its per-user dirs (`app_env`).
             command: The program (``python -m backend`` or the bundle's executable).
             extra_args: More arguments.
             pass_log_dir: Whether to add ``--log-dir log_dir``.
             env: More environment variables.
             poll: Seconds between two looks at the page.
+            wait_rows: Wait for rows in the list; otherwise only for the first fetch (an empty
+                directory stays empty: the viewer never logs into it).
         """
         port = free_port()
         output = workdir / f"viewer-{port}.out"
@@ -137,20 +176,24 @@ class Viewer:
             # Try another frontend checkout against this backend (a bundle keeps its own copy).
             extra_args = [*extra_args, "--frontend-dir", os.environ["MSC_FRONTEND_DIR"]]
         where = ["--log-dir", str(log_dir)] if pass_log_dir else []
+        full_env = {**app_env(x.display, workdir, port), **(env or {})}
         process = subprocess.Popen(
             [*command, *where, *extra_args],
             cwd=REPO,
-            env={**app_env(x.display, workdir / "config", port), **(env or {})},
+            env=full_env,
             stdout=output.open("wb"),
             stderr=subprocess.STDOUT,
         )
-        viewer = cls(process, x.display, log_dir, output)
+        viewer = cls(process, x.display, log_dir, output, full_env)
         try:
             viewer.page = CdpPage(find_page(port, START_TIMEOUT))
             viewer.wait_for(
                 "window.__mscDeliver !== undefined && !!window.pywebview?.api", poll=poll
             )
-            viewer.wait_for(f"document.querySelectorAll({ROWS!r}).length > 0", poll=poll)
+            if wait_rows:
+                viewer.wait_for(f"document.querySelectorAll({ROWS!r}).length > 0", poll=poll)
+            else:
+                viewer.wait_for("window.__msc?.logStore.state.loaded === true", poll=poll)
         except BaseException:
             viewer.kill()
             raise
@@ -237,3 +280,51 @@ def write_entries(log_dir: Path, messages: Sequence[str]) -> None:
         check=True,
         capture_output=True,
     )
+
+
+def fill_rotated_set(log_dir: Path, app_name: str, rotated: int, file_bytes: int) -> int:
+    """Write a full rotated set directly, in our record format: ``.rotated`` … ``.1``, active.
+
+    What the writer leaves with ``max_files=rotated`` and files of ``file_bytes``, only faster.
+    Returns the number of records; messages are ``entry <n>``, levels and categories cycle.
+    """
+    levels = ("trace", "debug", "info", "warn", "error")
+    categories = ("database", "midi", "file", "network", "system", "performance", "user")
+    log_dir.mkdir(parents=True, exist_ok=True)
+    count = 0
+    names = [f"{app_name}.log.{k}" for k in range(rotated, 0, -1)] + [f"{app_name}.log"]
+    for name in names:
+        chunk = bytearray()
+        while len(chunk) < file_bytes - 400:
+            hours, rest = divmod(count // 100, 3600)
+            stamp = f"2026-01-01T{hours % 24:02d}:{rest // 60:02d}:{rest % 60:02d}"
+            chunk += (
+                f'{{"timestamp":"{stamp}.{count % 1_000_000:06d}Z","level":"{levels[count % 5]}",'
+                f'"category":"{categories[count % 7]}","message":"entry {count}",'
+                f'"target":"tests.native","fields":{{"n":{count},"request_id":"req-{count % 9}"}},'
+                f'"span":null,"pid":4242}}\n'
+            ).encode()
+            count += 1
+        (log_dir / name).write_bytes(bytes(chunk))
+    return count
+
+
+def snapshot(root: Path) -> dict[str, tuple[int, int, int, str]]:
+    """Every entry under ``root`` (itself included): mode, size, mtime and sha256."""
+    seen: dict[str, tuple[int, int, int, str]] = {}
+    for path in sorted([root, *root.rglob("*")]):
+        info = path.lstat()
+        digest = hashlib.sha256(path.read_bytes()).hexdigest() if path.is_file() else ""
+        seen[path.relative_to(root).as_posix()] = (
+            info.st_mode,
+            info.st_size,
+            info.st_mtime_ns,
+            digest,
+        )
+    return seen
+
+
+def age(root: Path, ns: int = 1_000_000_000 * 10**9) -> None:
+    """Set the mtimes under ``root`` (itself included) far into the past: any write shows."""
+    for path in [*root.rglob("*"), root]:
+        os.utime(path, ns=(ns, ns), follow_symlinks=False)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -13,8 +14,9 @@ from typing import Any
 import pytest
 
 from backend._app import AppContext
+from backend._dirs import ViewerDirs
 from backend._events import Broadcaster, EventQueue
-from backend.desktop._api import command_functions, desktop_functions
+from backend.desktop._api import OwnLogOpener, command_functions, desktop_functions
 from backend.desktop._pump import EventPump, batch_script
 from backend.desktop._state import (
     DEFAULT_GEOMETRY,
@@ -177,11 +179,43 @@ class TestExposedFunctions:
             seen.append((directory, save_filename))
             return answers.pop(0)
 
-        choose = desktop_functions(dialog, None)[0]  # type: ignore[arg-type]
+        choose = desktop_functions(dialog, None, None)[0]  # type: ignore[arg-type]
         assert choose({"suggested_name": "~/logs.csv"}) == {"ok": {"path": "/tmp/out.jsonl"}}
         assert choose({"suggestedName": "x.txt"}) == {"ok": None}
         assert seen == [(str(Path.home()), "logs.csv"), (str(Path.home()), "x.txt")]
         assert choose({"name": "x"})["error"]["code"] == "invalid_args"
+
+
+class TestOwnLogOpener:
+    """File ▸ Open the viewer's own log (and ``open_own_log`` on the page's api)."""
+
+    @pytest.fixture
+    def dirs(self, tmp_path: Path) -> ViewerDirs:
+        return ViewerDirs(*(tmp_path / n for n in ("log", "state", "run", "config")))
+
+    def test_starts_this_program_on_the_viewers_log(self, dirs: ViewerDirs) -> None:
+        """The venv's msc-logs script (a bundle: its executable) with --log-dir."""
+        command = OwnLogOpener(dirs, shows_own_log=False).command()
+        script = Path(sys.executable).parent / "msc-logs"
+        assert command == [str(script), "--log-dir", str(dirs.log_dir)]
+
+    def test_is_not_offered_in_a_window_on_the_viewers_log(self, dirs: ViewerDirs) -> None:
+        """Such a window has nothing to open: the call is refused, no process started."""
+        dirs.log_dir.mkdir()
+        opener = OwnLogOpener(dirs, shows_own_log=True)
+        open_own_log = desktop_functions(None, None, opener)[2]  # type: ignore[arg-type]
+        assert open_own_log.__name__ == "open_own_log"
+        assert open_own_log()["error"]["code"] == "invalid_args"
+        assert not opener.available
+
+    def test_a_missing_log_directory_is_not_found(self, dirs: ViewerDirs) -> None:
+        """When the viewer could not write its log there is nothing to show."""
+        opener = OwnLogOpener(dirs, shows_own_log=False)
+        open_own_log = desktop_functions(None, None, opener)[2]  # type: ignore[arg-type]
+        reply = open_own_log()
+        assert reply["error"]["code"] == "not_found"
+        assert str(dirs.log_dir) in reply["error"]["message"]
+        assert open_own_log({"x": 1})["error"]["code"] == "invalid_args"
 
 
 class TestGeometry:
@@ -225,8 +259,10 @@ class TestInstanceLock:
 
     def test_second_lock_on_a_directory_names_the_holder(self, tmp_path: Path) -> None:
         """While one lock is held another acquire answers the holder's pid."""
-        first, second = InstanceLock(tmp_path), InstanceLock(tmp_path)
+        path = tmp_path / "run" / "viewer-0123.lock"
+        first, second = InstanceLock(path), InstanceLock(path)
         assert first.acquire() is None
+        assert path.parent.stat().st_mode & 0o777 == 0o700  # created private
         assert second.acquire() == os.getpid()
         first.release()
         assert second.acquire() is None

@@ -24,7 +24,6 @@ from harness import (
     LaunchViewer,
     Viewer,
     XServer,
-    app_env,
     write_entries,
 )
 from x11 import send_close
@@ -66,10 +65,21 @@ class TestStartup:
         viewer.settle()
         xserver.screenshot(ARTIFACTS / "native-window.png")
 
-    def test_logs_its_own_start_into_the_directory(self, viewer: Viewer) -> None:
-        """The viewer's own activity is in the directory it shows (a fresh install is not empty)."""
-        messages = [r["message"] for r in _records(viewer.log_dir)]
-        assert "viewer opened" in messages
+    def test_logs_its_own_start_into_its_own_directory(self, viewer: Viewer) -> None:
+        """The viewer's own records go to its own log, none to the directory it shows."""
+        own = viewer.own_records()
+        assert [r["message"] for r in own][:1] == ["logging initialized"]
+        assert any(r["message"] == "viewer opened" and r["pid"] == viewer.process.pid for r in own)
+        assert set(PREEXISTING) <= {r["message"] for r in _records(viewer.log_dir)}
+        assert viewer.process.pid not in {r["pid"] for r in _records(viewer.log_dir)}
+
+    def test_its_lock_is_in_the_runtime_directory(self, viewer: Viewer) -> None:
+        """The one-instance lock lives in XDG_RUNTIME_DIR, holding the pid; nothing in the log
+        directory but the writer's files."""
+        runtime = Path(viewer.env["XDG_RUNTIME_DIR"]) / "midi-software-center"
+        (lock,) = runtime.glob("viewer-*.lock")
+        assert lock.read_text() == str(viewer.process.pid)
+        assert sorted(p.name for p in viewer.log_dir.iterdir()) == ["midi-software-center.log"]
 
     def test_announces_the_native_save_dialog_to_the_page(self, viewer: Viewer) -> None:
         """The page learns it may offer "Browse…", and the desktop-only commands are exposed."""
@@ -121,9 +131,9 @@ class TestCommands:
         assert "limit" in error["message"]
 
     def test_each_call_gets_a_request_id_in_the_log(self, viewer: Viewer) -> None:
-        """The dispatcher's 'command handled' record carries a request id."""
+        """The dispatcher's 'command handled' record (in the viewer's log) has a request id."""
         viewer.evaluate(f"{API}.get_log_info()")
-        handled = [r for r in _records(viewer.log_dir) if r["message"] == "command handled"]
+        handled = [r for r in viewer.own_records() if r["message"] == "command handled"]
         fields = [r["fields"] for r in handled]
         assert any(f["command"] == "get_log_info" for f in fields)  # type: ignore[index]
         assert all(str(f["request_id"]).startswith("req-") for f in fields)  # type: ignore[index]
@@ -153,7 +163,8 @@ class TestDemo:
         self, launch: LaunchViewer, tmp_path: Path, xserver: XServer
     ) -> None:
         """start_demo runs `msc-logs demo` as a child whose entries stream into the window."""
-        viewer = launch(tmp_path / "logs")
+        (tmp_path / "logs").mkdir()
+        viewer = launch(tmp_path / "logs", wait_rows=False)
         reply = viewer.evaluate(f"{API}.start_demo({{duration_s: 5}})")
         assert reply["ok"]["already_running"] is False
         viewer.wait_for(f"{_visible()}.filter(m => m === 'note_on').length >= 3")
@@ -173,11 +184,12 @@ class TestClosing:
 
     def test_exits_0_and_stops_the_demo_child(self, launch: LaunchViewer, tmp_path: Path) -> None:
         """Close → exit code 0, 'viewer closed' logged, no demo child left running."""
-        viewer = launch(tmp_path / "logs")
+        (tmp_path / "logs").mkdir()
+        viewer = launch(tmp_path / "logs", wait_rows=False)
         pid = viewer.evaluate(f"{API}.start_demo({{duration_s: 600}})")["ok"]["pid"]
         assert viewer.close() == 0
         assert "Traceback" not in viewer.output_text()
-        assert "viewer closed" in [r["message"] for r in _records(viewer.log_dir)]
+        assert "viewer closed" in [r["message"] for r in viewer.own_records()]
         assert not Path(f"/proc/{pid}").exists()
 
     def test_restores_and_saves_size_and_position(
@@ -187,7 +199,8 @@ class TestClosing:
         state = tmp_path / "config" / "midi-software-center" / "window.json"
         state.parent.mkdir(parents=True)
         state.write_text(json.dumps({"width": 900, "height": 600, "x": 30, "y": 40}))
-        viewer = launch(tmp_path / "logs")
+        (tmp_path / "logs").mkdir()
+        viewer = launch(tmp_path / "logs", wait_rows=False)
         assert viewer.evaluate("[window.innerWidth, window.screenX, window.screenY]") == [
             900,
             30,
@@ -205,9 +218,8 @@ class TestQuietPush:
         """200 streamed entries leave the viewer's own record count unchanged."""
 
         def own() -> int:
-            pid = viewer.process.pid
-            records = _records(viewer.log_dir)
-            return sum(1 for r in records if r["pid"] == pid and r["message"] != "command handled")
+            records = viewer.own_records()
+            return sum(1 for r in records if r["message"] != "command handled")
 
         before = own()
         write_entries(viewer.log_dir, [f"quiet {i}" for i in range(200)])
@@ -221,7 +233,8 @@ class TestDesktopEntry:
     def test_entry_opens_the_viewer_on_the_default_directory(
         self, launch: LaunchViewer, tmp_path: Path
     ) -> None:
-        """Its Exec line alone opens the window on the per-user log directory."""
+        """Its Exec line alone opens the window on the per-user log directory (missing: the
+        empty state, and the directory is not created)."""
         data_home = tmp_path / "data"
         env = {**os.environ, "XDG_DATA_HOME": str(data_home)}
         subprocess.run(
@@ -235,9 +248,16 @@ class TestDesktopEntry:
             command=shlex.split(exec_line.removeprefix("Exec=")),
             pass_log_dir=False,
             env={"XDG_DATA_HOME": str(data_home)},
+            wait_rows=False,
         )
-        viewer.wait_for(f"{_visible()}.includes('viewer opened')")
-        assert "viewer opened" in [r["message"] for r in _records(default_dir)]
+        info = viewer.evaluate(f"{API}.get_log_info()")["ok"]
+        assert info["log_dir"] == str(default_dir)
+        viewer.wait_for("document.querySelector('.state__title')?.textContent")
+        assert viewer.evaluate("document.querySelector('.state__title').textContent") == (
+            "No log entries yet"
+        )
+        assert not default_dir.exists()
+        assert "viewer opened" in [r["message"] for r in viewer.own_records()]
 
 
 class TestRefusals:
@@ -247,11 +267,12 @@ class TestRefusals:
         self, viewer: Viewer, xserver: XServer, tmp_path: Path
     ) -> None:
         """A second launch on the same directory says so and exits 1."""
+        env = {k: v for k, v in viewer.env.items() if k != "QTWEBENGINE_REMOTE_DEBUGGING"}
         second = subprocess.run(
             [sys.executable, "-m", "backend", "--log-dir", str(viewer.log_dir)],
             cwd=REPO,
             check=False,
-            env=app_env(xserver.display, tmp_path, None),
+            env=env,  # the same user: the same runtime directory, so the same lock
             capture_output=True,
             text=True,
             timeout=60,

@@ -18,8 +18,9 @@ from typing import Any
 import orjson
 from hypothesis import strategies as st
 
-from shared._logset import compute_generation, format_id
-from shared._parse import MalformedLineError, parse_line
+from shared._logset import compute_generation, fd_reader, format_id
+from shared._parse import line_records
+from shared.reader.records import format_timestamp
 
 APP = "midi-software-center"
 CATEGORIES = ["database", "midi", "file", "network", "system", "performance", "security", "user"]
@@ -146,11 +147,8 @@ MALFORMED = [
     b"\x00\x01\x02binary\x7f junk",
     b"[1, 2, 3]",
     b'"just a string"',
-    b'{"timestamp":"2026-11-28T01:00:00.000000Z","level":5,"category":"midi","message":"x"}',
     b'{"timestamp":"2026-11-28T01:00:00.000000Z","level":"info","category":"midi","message":null}',
     b'{"timestamp":"2026-11-28T01:00:00.000000Z","level":"info","category":"midi","message":"m","fields":[]}',
-    b'{"timestamp":"2026-11-28T01:00:00.000000Z", "level": "error","message":"x"}',
-    b'{"msg":"foreign without a time"}',
     b"plain text line from a print()",
 ]
 
@@ -192,24 +190,37 @@ def write_set(log_dir: Path, files: list[list[bytes]], *, partial: bytes = b"") 
 
 
 def oracle(log_dir: Path, files: list[Path], query: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every matching entry oldest → newest, the naive way: parse all, filter, keep all."""
+    """Every matching entry oldest → newest, the naive way: parse all, filter, keep all.
+
+    Every non-blank line is an entry: a line that is no record is a raw entry carrying the
+    time of the nearest earlier line that has one in its file (else the file's mtime).
+    """
     found = []
     for path in files:
         data = path.read_bytes()
         fd = os.open(path, os.O_RDONLY)
-        generation = compute_generation(fd, os.fstat(fd).st_ino)
+        generation = compute_generation(fd_reader(fd), os.fstat(fd).st_ino)
         os.close(fd)
-        offset = 0
+        entries, offset = [], 0
         for raw in data.split(b"\n")[:-1]:  # the piece after the last newline is partial
-            try:
-                entry = parse_line(raw)
-            except MalformedLineError:
-                entry = None
-            if entry is not None and oracle_match(entry, query):
+            if raw.strip():
+                (entry,), _reason = line_records(raw)
                 entry["id"] = format_id(generation or "", offset)
-                found.append(entry)
+                entry["origin"] = APP
+                entries.append(entry)
             offset += len(raw) + 1
+        _inherit_times(entries, format_timestamp(datetime.fromtimestamp(path.stat().st_mtime, UTC)))
+        found += [entry for entry in entries if oracle_match(entry, query)]
     return found
+
+
+def _inherit_times(entries: list[dict[str, Any]], mtime: str) -> None:
+    last = None
+    for entry in entries:
+        entry["timestamp"] = entry["timestamp"] or last
+        last = entry["timestamp"]
+    for entry in entries:
+        entry["timestamp"] = entry["timestamp"] or mtime
 
 
 def oracle_match(entry: dict[str, Any], query: dict[str, Any]) -> bool:

@@ -13,7 +13,14 @@ import pytest
 
 from shared import _files
 from shared._files import DEFAULT_APP_NAME, ClearResult, clear_log_files, log_files
-from shared._logset import compute_generation, format_id, open_set, parse_id, set_names
+from shared._logset import (
+    compute_generation,
+    fd_reader,
+    format_id,
+    open_set,
+    parse_id,
+    set_names,
+)
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this
 # directory on sys.path.
@@ -29,7 +36,7 @@ def write(path: Path, indexes: range) -> None:
 def generation_of(path: Path) -> str | None:
     fd = os.open(path, os.O_RDONLY)
     try:
-        return compute_generation(fd, os.fstat(fd).st_ino)
+        return compute_generation(fd_reader(fd), os.fstat(fd).st_ino)
     finally:
         os.close(fd)
 
@@ -157,7 +164,7 @@ class TestClearLogFiles:
         assert result == ClearResult(files_removed=2, bytes_cleared=total)
         assert active.stat().st_ino == inode
         assert active.stat().st_size == 0
-        assert sorted(p.name for p in tmp_path.iterdir()) == [f"{APP}.log", f"{APP}.log.lock"]
+        assert sorted(p.name for p in tmp_path.iterdir()) == [f"{APP}.log"]  # no lock created
 
     def test_missing_directory_clears_nothing(self, tmp_path: Path) -> None:
         """Clearing a log that does not exist is a no-op, not an error."""
@@ -168,8 +175,9 @@ class TestClearLogFiles:
     def test_runs_under_the_writers_rotation_lock(
         self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """While clearing, the writers' flock on <app>.log.lock is held."""
+        """While clearing, the writers' flock on <app>.log.lock is held (where writers made it)."""
         write(tmp_path / f"{APP}.log", range(3))
+        (tmp_path / f"{APP}.log.lock").touch()
         held: list[bool] = []
         real_truncate = os.truncate
 

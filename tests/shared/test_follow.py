@@ -83,14 +83,16 @@ class TestNewLines:
             assert seqs(follower.poll().entries) == [1]
 
     def test_malformed_lines_are_counted(self, tmp_path: Path) -> None:
-        """Junk among new lines is counted in the batch, the rest still yielded."""
+        """Junk among new lines is counted in the batch and shown raw; the rest still yielded."""
         active = tmp_path / f"{APP}.log"
         active.touch()
         with LogFollower(tmp_path) as follower:
             with active.open("ab") as out:
                 out.write(b"junk\n" + line(record(1)))
             batch = follower.poll()
-            assert (seqs(batch.entries), batch.malformed) == ([1], 1)
+            junk, good = batch.entries
+            assert (junk["raw"], junk["message"], batch.malformed) == (True, "junk", 1)
+            assert seqs([good]) == [1]
 
     def test_file_appearing_later_is_read_from_its_start(self, tmp_path: Path) -> None:
         """Neither the directory nor the file exists yet: both may appear later."""

@@ -6,6 +6,7 @@ import contextlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -13,14 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared import _events
-from shared._parse import (
-    CATEGORIES,
-    LEVELS,
-    MalformedLineError,
-    canonical_timestamp,
-    entry_texts,
-    parse_line,
-)
+from shared._parse import entry_texts, is_ours, parse_line
+from shared.reader.records import CATEGORIES, LEVELS, MalformedLineError, canonical_timestamp
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this
 # directory on sys.path.
@@ -67,10 +62,6 @@ class TestOurLines:
     @pytest.mark.parametrize(
         ("key", "value"),
         [
-            ("timestamp", "yesterday"),
-            ("level", "fatal"),
-            ("level", 3),
-            ("category", ["midi"]),
             ("message", None),
             ("target", 5),
             ("fields", [1]),
@@ -85,16 +76,40 @@ class TestOurLines:
         with pytest.raises(MalformedLineError):
             parse(record(1, **{key: value}))
 
+    @pytest.mark.parametrize(
+        ("key", "value", "level", "timestamp"),
+        [
+            ("timestamp", "yesterday", "debug", None),
+            ("level", "fatal", "error", "2026-11-28T01:00:00.001000Z"),
+            ("level", "INFO", "info", "2026-11-28T01:00:00.001000Z"),
+            ("category", ["midi"], "debug", "2026-11-28T01:00:00.001000Z"),
+        ],
+    )
+    def test_a_line_outside_our_layout_is_another_writers_record(
+        self, key: str, value: object, level: str, timestamp: str | None
+    ) -> None:
+        """Our layout is a fixed-width time, a band name and a category string; a line that only
+        begins like ours (Rust tracing writes ``"level":"INFO"``) is mapped like any JSON."""
+        raw = line(record(1, **{key: value}))[:-1]
+        assert not is_ours(raw)
+        entry = parse_line(raw)
+        assert (entry["level"], entry["timestamp"], entry["message"]) == (
+            level,
+            timestamp,
+            "message 1",
+        )
+
     def test_numeric_timestamp_first_makes_a_foreign_line(self) -> None:
         """Only ``{"timestamp":"`` marks our lines; an epoch number there is a foreign time."""
         entry = parse(record(1, timestamp=1_764_291_600))
         assert entry["timestamp"] == "2025-11-28T01:00:00.000000Z"
 
-    def test_our_prefix_with_spaced_layout_is_malformed(self) -> None:
-        """Our lines must keep the exact layout the byte prefilters search for."""
+    def test_our_prefix_with_spaced_layout_is_a_foreign_record(self) -> None:
+        """A line spaced otherwise than our writer writes is not held to our layout: it is read
+        as any JSON object, and the byte prefilters treat it as foreign too."""
         raw = b'{"timestamp":"2026-11-28T01:00:00.000000Z", "level": "error", "message": "x"}'
-        with pytest.raises(MalformedLineError, match="layout"):
-            parse_line(raw)
+        assert not is_ours(raw)
+        assert parse_line(raw)["level"] == "error"
 
     def test_non_canonical_timestamp_is_normalized(self) -> None:
         """An offset timestamp in one of our lines is rewritten as fixed-width UTC."""
@@ -187,8 +202,8 @@ class TestForeignLines:
         assert entry["fields"] == {"a": 1, "hostname": "h"}
 
     def test_structlog_event_key_is_the_message(self) -> None:
-        """structlog's ``event`` is the message; ``name`` the target."""
-        entry = parse({"event": "started", "timestamp": "2025-01-01T00:00:00Z", "name": "svc"})
+        """structlog's ``event`` is the message; ``logger`` the target."""
+        entry = parse({"event": "started", "timestamp": "2025-01-01T00:00:00Z", "logger": "svc"})
         assert entry["message"] == "started"
         assert entry["target"] == "svc"
 
@@ -198,10 +213,13 @@ class TestForeignLines:
         assert entry["message"] == ""
         assert entry["fields"] == {"msg": {"nested": True}}
 
-    def test_line_without_timestamp_is_malformed(self) -> None:
-        """Without a time a line cannot be placed or filtered: it is reported."""
-        with pytest.raises(MalformedLineError, match="timestamp"):
-            parse({"msg": "m", "time": "not a time"})
+    @pytest.mark.parametrize("when", ["not a time", ["2026-01-01"], {"t": 1}, True, None])
+    def test_object_without_a_readable_time_is_a_record_without_one(self, when: Any) -> None:
+        """A JSON object with no readable time is still a record (the reader gives it the time
+        of the line before); the value stays visible in its fields."""
+        entry = parse({"msg": "m", "time": when})
+        assert (entry["timestamp"], entry["message"]) == (None, "m")
+        assert entry["fields"] == ({"time": when} if when is not None else {"time": None})
 
 
 class TestResultShape:

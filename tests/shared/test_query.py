@@ -221,7 +221,7 @@ class TestMalformedInput:
     def test_malformed_line_in_the_middle_is_counted_and_located(
         self, tmp_path: Path, junk: bytes
     ) -> None:
-        """Junk between good lines is reported with file, offset and reason; neighbours survive."""
+        """Junk between good lines is shown raw and reported with file, offset and reason."""
         path = tmp_path / f"{APP}.log"
         write_records(path, range(2))
         offset = path.stat().st_size
@@ -229,8 +229,16 @@ class TestMalformedInput:
             out.write(junk + b"\n")
         write_records(path, range(2, 4))
         result = query_logs(tmp_path)
-        assert [e["fields"]["seq"] for e in result.entries] == [0, 1, 2, 3]
-        assert result.malformed == 1
+        seqs = [e["fields"].get("seq", "raw") for e in result.entries]
+        assert seqs == [0, 1, "raw", 2, 3]
+        shown = result.entries[2]
+        assert shown["raw"] is True
+        assert shown["message"] == junk.decode("utf-8", "replace")
+        # Its own time when it is a damaged line of ours, else the time of the line before it.
+        own = junk.startswith(b'{"timestamp":"2026-11-28T01:00:00.000000Z",')
+        before = result.entries[1]["timestamp"]
+        assert shown["timestamp"] == ("2026-11-28T01:00:00.000000Z" if own else before)
+        assert (result.malformed, result.raw, result.skipped) == (1, 1, 0)
         (where,) = result.malformed_at
         assert (where.file, where.offset, bool(where.reason)) == (f"{APP}.log", offset, True)
 
@@ -243,7 +251,7 @@ class TestMalformedInput:
         write_records(path, range(2, 4))
         for result in (query_logs(tmp_path), query_logs(tmp_path, LogQuery(search="message"))):
             assert [e["fields"]["seq"] for e in result.entries] == [0, 1, 2, 3]
-            assert result.malformed == 1
+            assert (result.malformed, result.skipped) == (1, 1)
             assert "too long" in result.malformed_at[0].reason
         assert [e["fields"]["seq"] for e in iter_logs(tmp_path)] == [0, 1, 2, 3]
 

@@ -530,7 +530,8 @@ class TestPartialLineLeftBehind:
         events = [LogEvent.model_validate_json(r) for r in raw[1:]]
         assert [e.message for e in events] == ["logging initialized", "one", "two"]
         result_entries = query_logs(log_dir, limit=10)
-        assert [e["message"] for e in result_entries.entries] == [e.message for e in events]
+        shown = [e["message"] for e in result_entries.entries]
+        assert shown == [partial.decode(), *(e.message for e in events)]  # the partial, raw
         assert result_entries.malformed == 1
 
 

@@ -1,7 +1,7 @@
 // @ts-check
 /**
- * `<msc-app>`: the viewer's layout (toolbar, log list with its detail pane, the metrics view,
- * status bar, overlays) and the glue between them: selection → detail pane, live tail state →
+ * `<msc-app>`: the viewer's layout (toolbar, the "log cleared" banner, log list with its detail
+ * pane, the metrics view, status bar, overlays) and the glue between them: selection → detail pane, live tail state →
  * toolbar, keyboard shortcuts. The other components talk only to the store.
  * Event: `msc-retry` from the list's error state asks main.js to start again.
  */
@@ -12,6 +12,7 @@ export class AppShell extends HTMLElement {
   connectedCallback() {
     if (this.firstElementChild) return;
     this.innerHTML = html`<msc-toolbar></msc-toolbar>
+      <msc-clear-banner></msc-clear-banner>
       <main class="views">
         <section id="view-logs" class="view view--logs" role="tabpanel" aria-label="Logs">
           <msc-log-list></msc-log-list>
@@ -24,6 +25,7 @@ export class AppShell extends HTMLElement {
       <msc-status-bar></msc-status-bar>
       <msc-shortcuts-help></msc-shortcuts-help>
       <msc-export-dialog></msc-export-dialog>
+      <msc-unparsed-dialog></msc-unparsed-dialog>
       <msc-confirm-dialog></msc-confirm-dialog>`.toString();
     this.addEventListener('msc-select', (e) => { this.detail.entry = /** @type {CustomEvent} */ (e).detail.entry; });
     this.addEventListener('msc-close', () => this.list.select(-1));

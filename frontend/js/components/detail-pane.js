@@ -2,6 +2,11 @@
 /**
  * `<msc-detail-pane>`: every field of the selected entry. Span, request and session ids are
  * buttons that filter the list by them; "Copy JSON" copies the record. Set `.entry`.
+ * Multi-line text — the message, a string field, a string anywhere inside an object field (a
+ * pino `err.stack`, a Python `exception`) — is shown as preformatted lines, full width; an object
+ * holding such a string is shown as a nested list rather than JSON, whose `\n` would hide them.
+ * The badge shows the level as written (`level_name`) in its band's colour; under it, with the
+ * time, the entry's source and "raw line" for a line that is no record.
  * Events: `msc-close` (the pane's close button).
  */
 import { formatFull } from '../format.js';
@@ -23,50 +28,108 @@ const FILTER_KEYS = /** @type {Map<string, 'requestId'|'search'>} */ (new Map([[
 const filterButton = (kind, value, label) => html`<button type="button" class="id-link" data-filter="${kind}"
   data-value="${String(value)}" title="${label}">${String(value)}<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2 3h12l-4.5 5.5V13l-3 1.5v-6z"/></svg></button>`;
 
-/** @param {unknown} value @returns {SafeHTML} */
-function valueMarkup(value) {
-  if (value !== null && typeof value === 'object') return html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`;
-  if (typeof value === 'string') return html`<span class="v-string">${value}</span>`;
+/** Nesting shown as lists at most; deeper objects are shown as JSON (fields may nest 200 deep). */
+const MAX_NEST = 8;
+const LINE_BREAK = /[\n\r]/;
+
+/**
+ * Whether `value` is, or holds somewhere inside, a string of several lines.
+ * @param {unknown} value
+ * @returns {boolean}
+ */
+export function holdsLines(value) {
+  /** @type {unknown[]} */
+  const stack = [value];
+  while (stack.length) { // iterative: fields may nest deeply
+    const v = stack.pop();
+    if (typeof v === 'string') { if (LINE_BREAK.test(v)) return true; }
+    else if (v && typeof v === 'object') for (const child of Object.values(v)) stack.push(child);
+  }
+  return false;
+}
+
+/**
+ * A field's value: multi-line strings as a block of lines, objects holding one as a nested list
+ * (so that its lines show), other objects as JSON.
+ * @param {unknown} value
+ * @param {number} [depth]
+ * @returns {SafeHTML}
+ */
+function valueMarkup(value, depth = 0) {
+  if (value !== null && typeof value === 'object') {
+    if (depth < MAX_NEST && holdsLines(value)) {
+      return html`<dl class="nested">${Object.entries(value).map(([k, v]) => row(k, valueMarkup(v, depth + 1), isBlock(v)))}</dl>`;
+    }
+    return html`<pre class="json">${JSON.stringify(value, null, 2)}</pre>`;
+  }
+  if (typeof value === 'string') {
+    return LINE_BREAK.test(value) ? html`<pre class="v-string v-lines">${value}</pre>` : html`<span class="v-string">${value}</span>`;
+  }
   return html`<span class="v-${value === null ? 'null' : typeof value}">${String(value)}</span>`;
 }
+
+/** Values shown below their key, across the whole width. @param {unknown} value */
+const isBlock = (value) => holdsLines(value);
 
 /**
  * @param {string} key
  * @param {SafeHTML | string} value
+ * @param {boolean} [block] the value goes below the key, full width
  */
-const row = (key, value) => html`<div class="kv"><dt>${key}</dt><dd>${value}</dd></div>`;
+const row = (key, value, block = false) => html`<div class="kv${block ? ' kv--block' : ''}"><dt>${key}</dt><dd>${value}</dd></div>`;
+
+/** @param {LogEntry} e the level, and the level as written when that differs */
+const levelMarkup = (e) => (e.level_name
+  ? html`<code>${e.level}</code> <span class="muted">written as</span> <code>${e.level_name}</code>`
+  : html`<code>${e.level}</code>`);
+
+/** @param {LogEntry} e @returns {SafeHTML} */
+function spanSection(e) {
+  const span = e.span;
+  if (!span && e.raw) return html``;
+  return html`<section><h3>Span</h3>${span ? html`<dl>
+        ${row('name', html`<code>${span.name}</code>`)}
+        ${row('id', filterButton('spanId', span.id, 'Show only this span'))}
+        ${row('parent', span.parent_id ? filterButton('spanId', span.parent_id, 'Show only the parent span') : html`<span class="v-null">none</span>`)}
+      </dl>` : html`<p class="muted">Not inside a span.</p>`}</section>`;
+}
+
+/** @param {LogEntry} e @returns {SafeHTML} */
+function fieldsSection(e) {
+  const fields = Object.entries(e.fields ?? {});
+  if (!fields.length && e.raw) return html``;
+  return html`<section><h3>Fields <span class="muted">${fields.length}</span></h3>${fields.length ? html`<dl>
+        ${fields.map(([key, value]) => (FILTER_KEYS.has(key) && (typeof value === 'string' || typeof value === 'number')
+          ? row(key, filterButton(FILTER_KEYS.get(key), value, `Show only entries with this ${key}`))
+          : row(key, valueMarkup(value), isBlock(value))))}
+      </dl>` : html`<p class="muted">No fields.</p>`}</section>`;
+}
 
 /** @param {LogEntry} e @returns {SafeHTML} */
 function render(e) {
-  const fields = Object.entries(e.fields ?? {});
-  const span = e.span;
   return html`<header class="detail__head">
-      <span class="level-badge" data-level="${e.level}">${e.level.toUpperCase()}</span>
+      <span class="level-badge" data-level="${e.level}" title="${e.level_name ? `${e.level_name} (${e.level})` : e.level}">${(e.level_name ?? e.level).toUpperCase()}</span>
       <span class="detail__category">${e.category}</span>
       <span class="detail__spacer"></span>
       <button type="button" class="btn btn--small" data-action="copy">Copy JSON</button>
       <button type="button" class="icon-btn" data-action="close" aria-label="Close details" title="Close (Esc)">✕</button>
     </header>
     <div class="detail__body">
-      <p class="detail__time" title="${e.timestamp}">${formatFull(e.timestamp)}</p>
-      <pre class="detail__message">${e.message}</pre>
+      <p class="detail__time"><span title="${e.timestamp}">${formatFull(e.timestamp)}</span>
+        ${e.raw ? html`<span class="tag tag--raw detail__raw" title="Not a record: the line as it is in the file">raw line</span>` : ''}
+        ${e.origin ? html`<span class="tag tag--source detail__origin" title="Source ${e.origin}">${e.origin}</span>` : ''}</p>
+      <pre class="detail__message${e.raw ? ' detail__message--raw' : ''}">${e.message}</pre>
       <section><h3>Record</h3><dl>
-        ${row('target', html`<code>${e.target}</code>`)}
+        ${e.origin ? row('origin', html`<code>${e.origin}</code>`) : ''}
+        ${row('level', levelMarkup(e))}
+        ${e.raw && !e.target ? '' : row('target', html`<code>${e.target}</code>`)}
         ${row('timestamp', html`<code>${e.timestamp}</code>`)}
-        ${e.pid !== undefined ? row('pid', String(e.pid)) : ''}
+        ${e.pid != null ? row('pid', String(e.pid)) : ''}
         ${e.source ? row('source', html`<code>${e.source}</code>`) : ''}
         ${e.id ? row('id', html`<code>${e.id}</code>`) : ''}
       </dl></section>
-      <section><h3>Span</h3>${span ? html`<dl>
-        ${row('name', html`<code>${span.name}</code>`)}
-        ${row('id', filterButton('spanId', span.id, 'Show only this span'))}
-        ${row('parent', span.parent_id ? filterButton('spanId', span.parent_id, 'Show only the parent span') : html`<span class="v-null">none</span>`)}
-      </dl>` : html`<p class="muted">Not inside a span.</p>`}</section>
-      <section><h3>Fields <span class="muted">${fields.length}</span></h3>${fields.length ? html`<dl>
-        ${fields.map(([key, value]) => row(key, FILTER_KEYS.has(key) && (typeof value === 'string' || typeof value === 'number')
-          ? filterButton(FILTER_KEYS.get(key), value, `Show only entries with this ${key}`)
-          : valueMarkup(value)))}
-      </dl>` : html`<p class="muted">No fields.</p>`}</section>
+      ${spanSection(e)}
+      ${fieldsSection(e)}
     </div>
     <p class="detail__status" role="status" aria-live="polite"></p>`;
 }

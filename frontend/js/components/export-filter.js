@@ -6,7 +6,7 @@ import { formatClock, formatDate, parseTime } from './metrics-format.js';
 /**
  * @typedef {{level?:string|null, minLevel?:string|null, category?:string|null, search?:string|null,
  *   regex?:boolean, since?:string|null, until?:string|null, requestId?:string|null,
- *   spanId?:string|null}} Filter
+ *   spanId?:string|null, source?:string|null, rawOnly?:boolean}} Filter
  */
 
 export const FORMATS = /** @type {const} */ (['jsonl', 'csv', 'txt']);
@@ -38,6 +38,8 @@ export function describeFilter(filter) {
   if (f.until) words.push(`until ${when(f.until)}`);
   if (f.requestId) words.push(`request id ${f.requestId}`);
   if (f.spanId) words.push(`span id ${f.spanId}`);
+  if (f.source) words.push(`source ${f.source}`);
+  if (f.rawOnly) words.push('raw lines only');
   return words;
 }
 

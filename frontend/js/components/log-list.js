@@ -4,10 +4,13 @@
  * overscan are in the DOM, recycled (row `i` is always pool element `i % pool size`) and updated
  * with text. Follows the newest entries (live tail) until the user scrolls up; then it keeps
  * its place, counts what arrives and offers to jump back. Reaching the top loads older entries.
+ * When the log set has several sources (log-info.js), a Source column says where each entry
+ * comes from.
  *
  * Events: `msc-select` {entry|null}, `msc-follow` {following, waiting}, `msc-notice` {text}.
  */
 import { filteredLogs, logStore } from '../store.js';
+import { distinctSources, logInfo } from '../log-info.js';
 import { localDay } from '../format.js';
 import { html } from '../html.js';
 import { createRow, updateRow } from './log-row.js';
@@ -54,6 +57,7 @@ export class LogList extends HTMLElement {
     this.cleanups.push(
       filteredLogs.subscribe((entries, changes) => this.onView(entries, changes)),
       logStore.subscribe(() => this.renderChrome()),
+      logInfo.subscribe(({ info }) => this.classList.toggle('with-sources', distinctSources(info).length > 0)),
     );
     const ro = new ResizeObserver(() => this.schedule());
     ro.observe(this.viewport);
@@ -66,7 +70,7 @@ export class LogList extends HTMLElement {
 
   build() {
     this.innerHTML = html`<div class="list-head" role="presentation" aria-hidden="true">
-        <span class="c-time">Time</span><span class="c-level">Level</span><span class="c-category">Category</span>
+        <span class="c-time">Time</span><span class="c-level">Level</span><span class="c-origin">Source</span><span class="c-category">Category</span>
         <span class="c-target">Target</span><span class="c-message">Message</span></div>
       <div class="viewport" tabindex="0" role="grid" aria-label="Log entries" aria-rowcount="1">
         <div class="sizer"></div><div class="top-marker" aria-live="polite"></div></div>

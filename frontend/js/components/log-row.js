@@ -3,6 +3,11 @@
  * One row of the virtual log list: created once, then recycled for other entries. Log text
  * reaches the DOM only as text nodes (`textContent`, or text nodes around `<mark>` for search
  * hits); never as markup.
+ *
+ * A row is one line: a multi-line message shows its first line, then the rest dimmed after a
+ * `⏎` mark. The level cell shows the level as written (`level_name`: `ERROR+4`, `dpanic`) in
+ * its band's colour; the source cell (the entry's `origin`) is shown by the list only when the
+ * set has several sources; a raw entry (a line that is no record) carries a "raw" tag.
  */
 import { hitRanges } from '../filter.js';
 import { entryTime, formatFull } from '../format.js';
@@ -11,7 +16,8 @@ import { entryTime, formatFull } from '../format.js';
 /**
  * @typedef {HTMLDivElement & {
  *   _entry?: LogEntry|null, _index?: number, _key?: string,
- *   cells: {time: HTMLElement, level: HTMLElement, category: HTMLElement, target: HTMLElement, message: HTMLElement}
+ *   cells: {time: HTMLElement, level: HTMLElement, origin: HTMLElement, category: HTMLElement,
+ *     target: HTMLElement, message: HTMLElement}
  * }} Row
  */
 
@@ -30,7 +36,7 @@ export function createRow() {
     return span;
   };
   row.cells = {
-    time: cell('time'), level: cell('level'), category: cell('category'),
+    time: cell('time'), level: cell('level'), origin: cell('origin'), category: cell('category'),
     target: cell('target'), message: cell('message'),
   };
   return row;
@@ -81,10 +87,13 @@ export function updateRow(row, entry, index, how) {
   if (sameEntry) return;
   const level = entry.level;
   row.dataset.level = level;
+  row.toggleAttribute('data-raw', entry.raw === true);
   const { cells } = row;
   cells.time.textContent = entryTime(entry, how.withDate);
   cells.time.title = formatFull(entry.timestamp);
-  cells.level.textContent = level.toUpperCase();
+  cells.level.textContent = (entry.level_name ?? level).toUpperCase();
+  cells.level.title = entry.level_name ? `${entry.level_name} (${level})` : level;
+  setOrigin(cells.origin, entry.origin ?? '');
   cells.category.textContent = entry.category;
   setHighlighted(cells.target, entry.target, how.regex);
   cells.target.title = entry.target;
@@ -95,8 +104,16 @@ export function updateRow(row, entry, index, how) {
   // element adds layout work, and a fast stream re-renders every row each frame.
   const text = document.createElement('span');
   text.className = 'msg';
-  setHighlighted(text, oneLine(entry.message, MAX_MESSAGE), how.regex);
-  cells.message.replaceChildren(text);
+  setMessage(text, oneLine(entry.message, MAX_MESSAGE), how.regex);
+  if (entry.raw === true) {
+    const tag = document.createElement('span');
+    tag.className = 'tag tag--raw';
+    tag.textContent = 'raw';
+    tag.title = 'Not a record: the line as it is in the file';
+    cells.message.replaceChildren(tag, text);
+  } else {
+    cells.message.replaceChildren(text);
+  }
   const pairs = fieldPairs(entry, how.regex);
   if (!pairs.length) return;
   const box = document.createElement('span');
@@ -114,6 +131,39 @@ export function updateRow(row, entry, index, how) {
     }
   }
   cells.message.append(box);
+}
+
+/**
+ * The source cell: a tag holding the source's name.
+ * @param {HTMLElement} cell
+ * @param {string} name
+ */
+function setOrigin(cell, name) {
+  let tag = /** @type {HTMLElement|null} */ (cell.firstElementChild);
+  if (!tag) {
+    tag = document.createElement('span');
+    tag.className = 'tag tag--source';
+    cell.append(tag);
+  }
+  if (tag.textContent !== name) tag.textContent = name;
+  cell.title = name;
+  tag.hidden = !name;
+}
+
+/**
+ * The row's message: its first line, then (dimmed, in `.msg__more`) the rest after ` ⏎ `.
+ * @param {HTMLElement} el
+ * @param {string} text the message made one line by `oneLine`
+ * @param {RegExp|null} regex
+ */
+function setMessage(el, text, regex) {
+  const cut = text.indexOf(BREAK);
+  if (cut < 0) { setHighlighted(el, text, regex); return; }
+  setHighlighted(el, text.slice(0, cut), regex);
+  const more = document.createElement('span');
+  more.className = 'msg__more';
+  setHighlighted(more, text.slice(cut), regex);
+  el.append(more);
 }
 
 // Right-to-left scripts and the direction controls: text that can reorder its neighbours.
@@ -161,5 +211,8 @@ function fieldPairs(entry, regex) {
  */
 function oneLine(text, max) {
   const cut = text.length > max ? `${text.slice(0, max)}…` : text;
-  return cut.includes('\n') ? cut.replace(/\r?\n/g, ' ⏎ ') : cut;
+  return cut.includes('\n') ? cut.replace(/\r?\n/g, BREAK) : cut;
 }
+
+/** What stands for a line break in a row. */
+const BREAK = ' ⏎ ';

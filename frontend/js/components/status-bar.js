@@ -1,11 +1,48 @@
 // @ts-check
 /**
- * `<msc-status-bar>`: streaming indicator, entry counts, and notices (cap reached, events the
- * backend dropped, a failed refresh, short messages from `notice(text)`).
+ * `<msc-status-bar>`: streaming indicator, entry counts ("5,001 loaded of about 2.97 M": the
+ * entries loaded against about how many the log set holds), the lines that are no records
+ * ("12 lines shown raw · 1 skipped", a button to the list of their places), and notices (cap
+ * reached, events the backend dropped, a failed refresh, short messages from `notice(text)`).
  */
-import { formatCount } from '../format.js';
+import { formatAbout, formatCount } from '../format.js';
 import { html } from '../html.js';
+import { logInfo } from '../log-info.js';
 import { filteredLogs, logStore } from '../store.js';
+
+/** @typedef {import('../log-info.js').LogInfo} LogInfo */
+
+/**
+ * The count text: shown (when filtered here) and loaded entries, and about how many the set
+ * holds when the backend says (never fewer than are loaded: it is an estimate).
+ * @param {number} shown
+ * @param {number} loaded
+ * @param {LogInfo|null} info
+ */
+export function countText(shown, loaded, info) {
+  const estimate = info?.estimated_entries;
+  if (typeof estimate !== 'number') {
+    return shown !== loaded
+      ? `${formatCount(shown)} of ${formatCount(loaded)} entries`
+      : `${formatCount(loaded)} ${loaded === 1 ? 'entry' : 'entries'}`;
+  }
+  const total = `${formatCount(loaded)} loaded of about ${formatAbout(Math.max(estimate, loaded))}`;
+  return shown !== loaded ? `${formatCount(shown)} shown · ${total}` : total;
+}
+
+/**
+ * "12 lines shown raw · 1 skipped", or '' when every line is a record (or the backend does not
+ * count them).
+ * @param {LogInfo|null} info
+ */
+export function unparsedText(info) {
+  const raw = Number(info?.raw ?? 0) || 0;
+  const skipped = Number(info?.skipped ?? 0) || 0;
+  const parts = [];
+  if (raw > 0) parts.push(`${formatCount(raw)} ${raw === 1 ? 'line' : 'lines'} shown raw`);
+  if (skipped > 0) parts.push(`${formatCount(skipped)} skipped`);
+  return parts.join(' · ');
+}
 
 const NOTICE_MS = 3500;
 
@@ -23,14 +60,19 @@ export class StatusBar extends HTMLElement {
       this.setAttribute('role', 'status');
       this.innerHTML = html`<span class="stream" data-ref="stream"><i class="stream__dot" aria-hidden="true"></i><span data-ref="stream-text"></span></span>
         <span class="count" data-ref="count"></span>
+        <button type="button" class="link status__unparsed" data-ref="unparsed" hidden
+          title="Lines that are no records: where they are, and a filter to show only them"></button>
         <span class="notice notice--warn" data-ref="cap" hidden></span>
         <span class="notice notice--warn" data-ref="dropped" hidden></span>
         <span class="notice notice--error" data-ref="error" hidden></span>
         <span class="spacer"></span>
         <span class="notice notice--flash" data-ref="flash" aria-live="polite"></span>
         <span class="transport" data-ref="transport"></span>`.toString();
+      this.ref('unparsed').addEventListener('click', () => {
+        /** @type {any} */ (document.querySelector('msc-unparsed-dialog'))?.open();
+      });
     }
-    this.cleanups.push(logStore.subscribe(() => this.render()));
+    this.cleanups.push(logStore.subscribe(() => this.render()), logInfo.subscribe(() => this.render()));
   }
 
   disconnectedCallback() { this.cleanups.splice(0).forEach((fn) => fn()); }
@@ -54,11 +96,14 @@ export class StatusBar extends HTMLElement {
     const [mode, text] = lost ? ['warn', 'Reconnecting…'] : s.isStreaming ? ['live', 'Streaming'] : ['off', idle];
     this.ref('stream').dataset.mode = mode;
     setText(this.ref('stream-text'), text);
-    const total = s.entries.length;
-    const filtered = shown !== total;
-    setText(this.ref('count'), filtered
-      ? `${formatCount(shown)} of ${formatCount(total)} entries`
-      : `${formatCount(total)} ${total === 1 ? 'entry' : 'entries'}`);
+    const { info } = logInfo.state;
+    const count = this.ref('count');
+    setText(count, countText(shown, s.entries.length, info));
+    count.title = typeof info?.estimated_entries === 'number'
+      ? `About ${formatCount(info.estimated_entries)} entries in the log set${info.scanned_all === false ? ' (estimated from its newest part)' : ''}`
+      : '';
+    const unparsed = unparsedText(info);
+    this.show('unparsed', unparsed !== '', unparsed);
     this.show('cap', s.capReached && s.dropped > 0, `cap reached — ${formatCount(s.dropped)} oldest entries dropped from view`);
     this.show('dropped', s.eventsDropped > 0, `${formatCount(s.eventsDropped)} live events dropped (the page fell behind) — Refresh to fill the gap`);
     this.show('error', Boolean(s.error && s.loaded), s.error ? `Refresh failed: ${s.error.message}` : '');

@@ -1,11 +1,13 @@
 // @ts-check
 /**
- * `<msc-toolbar>`: the title row (views, live tail, refresh, export, clear, help) and the filter
- * row (search, levels, category, time range, id filters).
+ * `<msc-toolbar>`: the title row (views, live tail, refresh, export, clear, help), the filter
+ * row (search, levels, category, time range, id and raw-line filters) and, when the log set has
+ * several sources, the source row.
  * Events: `msc-view` {view: 'logs'|'metrics'}, `msc-toggle-live`, `msc-help`.
  */
 import { CATEGORIES } from '../filter.js';
 import { html } from '../html.js';
+import { logInfo } from '../log-info.js';
 import { logStore } from '../store.js';
 
 /**
@@ -55,8 +57,11 @@ export class Toolbar extends HTMLElement {
         <msc-time-range></msc-time-range>
         ${idChip('requestId', 'request')}
         ${idChip('spanId', 'span')}
+        <button type="button" class="chip chip--id" data-clear="rawOnly" title="Show every entry again" hidden>
+          <span class="chip__k">raw lines only</span> <span aria-hidden="true">✕</span></button>
         <button type="button" class="link clear-filters" data-action="clear-filters" hidden>Clear filters</button>
-      </div>`.toString();
+      </div>
+      <msc-source-filter class="bar bar--sources" hidden></msc-source-filter>`.toString();
     this.addEventListener('click', (event) => this.onClick(event));
     this.category.addEventListener('change', () => logStore.setFilter({ category: this.category.value || null }));
   }
@@ -72,7 +77,7 @@ export class Toolbar extends HTMLElement {
     if (tab) { this.setView(/** @type {string} */ (tab.dataset.view)); return; }
     switch (target.closest('[data-action]')?.getAttribute('data-action')) {
       case 'live': this.emit('msc-toggle-live'); break;
-      case 'refresh': void logStore.fetchLogs(); break;
+      case 'refresh': void logStore.fetchLogs(); void logInfo.refresh(); break;
       case 'export': /** @type {any} */ (document.querySelector('msc-export-dialog'))?.open(); break;
       case 'clear': await this.confirmClear(); break;
       case 'help': this.emit('msc-help'); break;
@@ -89,7 +94,7 @@ export class Toolbar extends HTMLElement {
       confirmLabel: 'Clear logs',
       danger: true,
     });
-    if (ok) await logStore.clearLogs().catch(() => { /* shown through state.error */ });
+    if (ok) await logStore.clearLogs().catch(() => { /* shown in the banner (msc-clear-banner) */ });
   }
 
   /** @param {string} view */
@@ -98,6 +103,7 @@ export class Toolbar extends HTMLElement {
     this.querySelectorAll('[data-view]').forEach((t) => t.setAttribute('aria-selected', String(/** @type {HTMLElement} */ (t).dataset.view === view)));
     // The log filters do not apply to the metrics view: out of the way there.
     /** @type {HTMLElement} */ (this.querySelector('.bar--filters')).hidden = view !== 'logs';
+    this.classList.toggle('toolbar--metrics', view !== 'logs'); // hides the source row (CSS)
     this.emit('msc-view', { view });
   }
 
@@ -121,7 +127,9 @@ export class Toolbar extends HTMLElement {
       chip.hidden = !filter[name];
       /** @type {HTMLElement} */ (chip.querySelector('.chip__v')).textContent = filter[name] ?? '';
     }
-    const active = Boolean(filter.level || filter.minLevel || filter.category || filter.search || filter.since || filter.until || filter.requestId || filter.spanId);
+    /** @type {HTMLElement} */ (this.querySelector('[data-clear="rawOnly"]')).hidden = !filter.rawOnly;
+    const active = Boolean(filter.level || filter.minLevel || filter.category || filter.search || filter.since
+      || filter.until || filter.requestId || filter.spanId || filter.source || filter.rawOnly);
     /** @type {HTMLElement} */ (this.querySelector('.clear-filters')).hidden = !active;
     const live = /** @type {HTMLElement} */ (this.querySelector('.live'));
     live.classList.toggle('live--off', !isStreaming);
