@@ -17,8 +17,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from backend._events import Broadcaster, Emitter
-from shared._follow import LogFollower
-from shared._setup import get_logger
+from shared.reader.follow import LogFollower
+from shared.writer.setup import get_logger
 
 __all__ = ["HTTP_STATUS", "AppContext", "CommandError", "ErrorCode", "LogSubscription"]
 

@@ -113,7 +113,8 @@ def same_directory(first: Path, second: Path) -> bool:
 
 
 def default_log_dir() -> Path:
-    """The writers' default log directory (``shared._config.default_log_dir``, without pydantic)."""
+    """The writers' default log directory (``shared.writer.config.default_log_dir``, without
+    pydantic)."""
     import platformdirs  # noqa: PLC0415 -- see ViewerDirs.for_user
 
     return Path(platformdirs.user_data_dir(VENDOR, appauthor=False)) / "logs"

@@ -29,9 +29,9 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, cre
 
 from backend._app import AppContext, CommandError
 from backend.commands import REGISTRY
-from shared._diag import complain
-from shared._query import CursorNotFound, InvalidCursor
-from shared._setup import get_logger
+from shared.reader.query import CursorNotFound, InvalidCursor
+from shared.writer.diag import complain
+from shared.writer.setup import get_logger
 
 __all__ = ["MODELS", "dispatch", "respond"]
 

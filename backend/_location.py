@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from backend._dirs import ViewerDirs, default_log_dir
-from shared._logset import find_sources
+from shared.reader.sources import find_sources
 
 __all__ = [
     "VALUE_OPTIONS",

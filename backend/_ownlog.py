@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from backend._dirs import VIEWER_APP_NAME, ViewerDirs
-from shared._config import LogConfig, LoggingError
 from shared._events import Level
-from shared._setup import init_logging
+from shared.writer.config import LogConfig, LoggingError
+from shared.writer.setup import init_logging
 
 __all__ = ["start_viewer_logging", "viewer_log_config"]
 

@@ -20,10 +20,10 @@ import orjson
 
 from backend._dirs import ViewerDirs
 from backend._location import LocationError, Shown, add_location_arguments, shown_log
-from shared._engine import CursorNotFound, InvalidCursor, newest_entries
-from shared._match import Criteria, Matcher
-from shared._scan import ScanStats
+from shared.reader.engine import CursorNotFound, InvalidCursor, newest_entries
+from shared.reader.match import Criteria, Matcher
 from shared.reader.records import CATEGORIES, LEVELS
+from shared.reader.scan import ScanStats
 
 __all__ = ["main", "register"]
 
@@ -170,7 +170,7 @@ def run_tail(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
 
     Reads only, as ``query`` does.
     """
-    from shared._follow import LogFollower  # noqa: PLC0415 -- pydantic: only when following
+    from shared.reader.follow import LogFollower  # noqa: PLC0415 -- pydantic: only when following
 
     matcher = _matcher(args)
     shown = _shown(args, dirs)

@@ -21,10 +21,10 @@ from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 from backend._app import AppContext, CommandError
 from backend._export import ExportFormat, export_target, write_export
 from shared._events import Level, LogCategory
-from shared._files import clear_log_files, log_files, summarize
 from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
-from shared._query import LogQuery, iter_logs, query_logs
-from shared._setup import get_logger
+from shared.reader.files import clear_log_files, log_files, summarize
+from shared.reader.query import LogQuery, iter_logs, query_logs
+from shared.writer.setup import get_logger
 
 __all__ = [
     "MAX_LIMIT",

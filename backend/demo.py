@@ -23,9 +23,6 @@ from typing import Any
 
 from backend._dirs import ViewerDirs
 from backend._location import add_location_arguments
-from shared._config import DEFAULT_APP_NAME, LogConfig, LoggingError, default_log_dir
-from shared._context import LogContext
-from shared._macros import log_database, log_file, log_midi, log_operation
 from shared._metrics import (
     Timer,
     increment_counter,
@@ -34,7 +31,10 @@ from shared._metrics import (
     start_metrics_snapshots,
     write_metrics_snapshot,
 )
-from shared._setup import get_logger, init_logging
+from shared.writer.config import DEFAULT_APP_NAME, LogConfig, LoggingError, default_log_dir
+from shared.writer.context import LogContext
+from shared.writer.macros import log_database, log_file, log_midi, log_operation
+from shared.writer.setup import get_logger, init_logging
 
 __all__ = ["DemoActivity", "add_arguments", "pace", "register", "run_demo"]
 

@@ -29,8 +29,8 @@ from backend._dirs import ViewerDirs
 from backend._events import Broadcaster
 from backend._location import LocationError, add_location_arguments, shown_log
 from backend._ownlog import start_viewer_logging
-from shared._config import LoggingError
-from shared._setup import get_logger
+from shared.writer.config import LoggingError
+from shared.writer.setup import get_logger
 
 __all__ = [
     "DevServer",

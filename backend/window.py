@@ -27,7 +27,7 @@ from backend._location import LocationError, Shown, shown_log
 from backend._ownlog import start_viewer_logging
 from backend.desktop._state import InstanceLock
 from backend.devserver import default_frontend_dir
-from shared._config import LoggingError
+from shared.writer.config import LoggingError
 
 __all__ = ["add_arguments", "chromium_flags", "display_problem", "run_window"]
 

@@ -38,8 +38,8 @@ from harness import Viewer, XServer, write_entries  # noqa: E402
 
 WRITER = r"""
 import sys, time
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 log_dir, rate, seconds, run = sys.argv[1], float(sys.argv[2]), float(sys.argv[3]), sys.argv[4]
 init_logging(LogConfig(log_dir=log_dir, console_level="error", include_location=False))
 log = get_logger("bench.writer")

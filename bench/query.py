@@ -50,8 +50,8 @@ import orjson
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared._follow import LogFollower  # noqa: E402 -- after the path fix-up above
-from shared._query import LogQuery, query_logs  # noqa: E402
+from shared.reader.follow import LogFollower  # noqa: E402 -- after the path fix-up above
+from shared.reader.query import LogQuery, query_logs  # noqa: E402
 
 DATA = ROOT / "bench" / ".data"
 APP = "midi-software-center"
@@ -450,7 +450,7 @@ BASELINE_WORKER = r"""
 import sys, time, orjson
 from pathlib import Path
 sys.path.insert(0, sys.argv[1])
-import shared._query as reader
+import shared.reader.query as reader
 print(orjson.dumps(reader.__file__).decode(), flush=True)
 directory = Path(sys.argv[2])
 for line in sys.stdin:

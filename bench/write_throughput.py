@@ -37,8 +37,8 @@ Emit = Callable[[int], None]
 
 
 def _ours(directory: Path, *, include_location: bool = True) -> Emit:
-    from shared._config import LogConfig
-    from shared._setup import get_logger, init_logging
+    from shared.writer.config import LogConfig
+    from shared.writer.setup import get_logger, init_logging
 
     config = LogConfig(log_dir=directory, console_level="error", include_location=include_location)
     init_logging(config, env_filter="")

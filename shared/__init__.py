@@ -20,20 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from shared._config import LogConfig, LoggingError, default_log_dir
-    from shared._context import (
-        LogContext,
-        Span,
-        TimingGuard,
-        context_submit,
-        context_wrap,
-        current_span,
-        span,
-    )
     from shared._events import LEVELS, Level, LogCategory, LogEvent, LogEventBuilder, SpanInfo
-    from shared._files import DEFAULT_APP_NAME, ClearResult, LogFileInfo, clear_log_files, log_files
-    from shared._follow import FollowBatch, LogFollower
-    from shared._macros import log_database, log_file, log_midi, log_operation
     from shared._metrics import (
         PerformanceMetrics,
         Timer,
@@ -48,7 +35,15 @@ if TYPE_CHECKING:
         time_operation,
         write_metrics_snapshot,
     )
-    from shared._query import (
+    from shared.reader.files import (
+        DEFAULT_APP_NAME,
+        ClearResult,
+        LogFileInfo,
+        clear_log_files,
+        log_files,
+    )
+    from shared.reader.follow import FollowBatch, LogFollower
+    from shared.reader.query import (
         CursorNotFound,
         InvalidCursor,
         LogQuery,
@@ -57,58 +52,69 @@ if TYPE_CHECKING:
         iter_logs,
         query_logs,
     )
-    from shared._setup import current_config, get_logger, init_logging, reset_logging
+    from shared.writer.config import LogConfig, LoggingError, default_log_dir
+    from shared.writer.context import (
+        LogContext,
+        Span,
+        TimingGuard,
+        context_submit,
+        context_wrap,
+        current_span,
+        span,
+    )
+    from shared.writer.macros import log_database, log_file, log_midi, log_operation
+    from shared.writer.setup import current_config, get_logger, init_logging, reset_logging
 
 # Public name -> private module. Imported on first use (PEP 562) so that `msc-logs query`, which
 # needs only the pydantic-free reader engine, starts without loading the writer and its models.
 _LAZY: dict[str, str] = {
-    "ClearResult": "shared._files",
-    "CursorNotFound": "shared._query",
-    "DEFAULT_APP_NAME": "shared._files",
-    "FollowBatch": "shared._follow",
-    "InvalidCursor": "shared._query",
+    "ClearResult": "shared.reader.files",
+    "CursorNotFound": "shared.reader.query",
+    "DEFAULT_APP_NAME": "shared.reader.files",
+    "FollowBatch": "shared.reader.follow",
+    "InvalidCursor": "shared.reader.query",
     "LEVELS": "shared._events",
     "Level": "shared._events",
     "LogCategory": "shared._events",
-    "LogConfig": "shared._config",
-    "LogContext": "shared._context",
+    "LogConfig": "shared.writer.config",
+    "LogContext": "shared.writer.context",
     "LogEvent": "shared._events",
     "LogEventBuilder": "shared._events",
-    "LogFileInfo": "shared._files",
-    "LogFollower": "shared._follow",
-    "LogQuery": "shared._query",
-    "LoggingError": "shared._config",
-    "MalformedLine": "shared._query",
+    "LogFileInfo": "shared.reader.files",
+    "LogFollower": "shared.reader.follow",
+    "LogQuery": "shared.reader.query",
+    "LoggingError": "shared.writer.config",
+    "MalformedLine": "shared.reader.query",
     "PerformanceMetrics": "shared._metrics",
-    "QueryResult": "shared._query",
-    "Span": "shared._context",
+    "QueryResult": "shared.reader.query",
+    "Span": "shared.writer.context",
     "SpanInfo": "shared._events",
     "Timer": "shared._metrics",
-    "TimingGuard": "shared._context",
+    "TimingGuard": "shared.writer.context",
     "TimingStats": "shared._metrics",
-    "clear_log_files": "shared._files",
-    "context_submit": "shared._context",
-    "context_wrap": "shared._context",
-    "current_config": "shared._setup",
-    "current_span": "shared._context",
-    "default_log_dir": "shared._config",
-    "get_logger": "shared._setup",
+    "clear_log_files": "shared.reader.files",
+    "context_submit": "shared.writer.context",
+    "context_wrap": "shared.writer.context",
+    "current_config": "shared.writer.setup",
+    "current_span": "shared.writer.context",
+    "default_log_dir": "shared.writer.config",
+    "get_logger": "shared.writer.setup",
     "get_metrics": "shared._metrics",
     "increment_counter": "shared._metrics",
     "increment_counter_by": "shared._metrics",
-    "init_logging": "shared._setup",
-    "iter_logs": "shared._query",
-    "log_database": "shared._macros",
-    "log_file": "shared._macros",
-    "log_files": "shared._files",
-    "log_midi": "shared._macros",
-    "log_operation": "shared._macros",
-    "query_logs": "shared._query",
+    "init_logging": "shared.writer.setup",
+    "iter_logs": "shared.reader.query",
+    "log_database": "shared.writer.macros",
+    "log_file": "shared.writer.macros",
+    "log_files": "shared.reader.files",
+    "log_midi": "shared.writer.macros",
+    "log_operation": "shared.writer.macros",
+    "query_logs": "shared.reader.query",
     "record_timing": "shared._metrics",
-    "reset_logging": "shared._setup",
+    "reset_logging": "shared.writer.setup",
     "reset_metrics": "shared._metrics",
     "set_gauge": "shared._metrics",
-    "span": "shared._context",
+    "span": "shared.writer.context",
     "start_metrics_snapshots": "shared._metrics",
     "time_operation": "shared._metrics",
     "write_metrics_snapshot": "shared._metrics",

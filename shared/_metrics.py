@@ -21,9 +21,9 @@ from typing import Any, ParamSpec, Self, TypeVar, overload
 
 from pydantic import BaseModel, Field
 
-from shared._diag import complain
 from shared._events import LogCategory
-from shared._setup import get_logger
+from shared.writer.diag import complain
+from shared.writer.setup import get_logger
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -365,7 +365,7 @@ class MetricsSnapshots:
             try:
                 write_metrics_snapshot(self._logger)
             except Exception as exc:  # a background pump must never raise into the host
-                # Not logged: the log is probably what failed (shared._diag's rule).
+                # Not logged: the log is probably what failed (shared.writer.diag's rule).
                 complain(f"metrics snapshot failed: {type(exc).__name__}: {exc}")
 
 

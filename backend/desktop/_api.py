@@ -29,7 +29,7 @@ from backend._dirs import ViewerDirs
 from backend._dispatch import respond
 from backend.commands import REGISTRY
 from backend.desktop.install import exec_command
-from shared._setup import get_logger
+from shared.writer.setup import get_logger
 
 __all__ = [
     "DemoRunner",

@@ -30,7 +30,7 @@ from backend.desktop._api import (
 )
 from backend.desktop._pump import EventPump
 from backend.desktop._state import GeometryKeeper, load_geometry
-from shared._setup import get_logger
+from shared.writer.setup import get_logger
 
 __all__ = ["CAPABILITIES_SCRIPT", "DesktopApp"]
 

@@ -10,7 +10,7 @@ offers it again, while newer events wait in the bounded queue, which drops its o
 and then leads the next batch with ``events-dropped`` {count}.
 
 Nothing here logs: a record written while pushing would be followed, pushed, logged again...
-Problems go to stderr (`shared._diag`).
+Problems go to stderr (`shared.writer.diag`).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from backend._events import EventQueue
-from shared._diag import complain, complain_once
+from shared.writer.diag import complain, complain_once
 
 __all__ = ["MAX_BATCH", "EventPump", "batch_script"]
 

@@ -24,7 +24,7 @@ from backend._app import AppContext
 from backend._dirs import VIEWER_APP_NAME, ViewerDirs
 from backend._events import Broadcaster, EventQueue
 from backend._ownlog import start_viewer_logging
-from shared._setup import reset_logging
+from shared.writer.setup import reset_logging
 
 REPO = Path(__file__).resolve().parents[2]
 APP = "midi-software-center"
@@ -38,9 +38,9 @@ DEADLINE_S = 30.0
 WRITER = r"""
 import sys, threading
 from pathlib import Path
-from shared._config import LogConfig
+from shared.writer.config import LogConfig
 from shared._metrics import increment_counter, write_metrics_snapshot
-from shared._setup import get_logger, init_logging
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=Path(sys.argv[1]), console_level="error"))
 log = get_logger("tests.writer")
 stop, spammer = threading.Event(), None

@@ -20,7 +20,7 @@ from backend._dispatch import dispatch
 from backend._events import EventQueue
 from backend._export import CSV_COLUMNS, write_export
 from shared._metrics import increment_counter
-from shared._query import query_logs
+from shared.reader.query import query_logs
 
 APP = "midi-software-center"
 Rec = Callable[..., dict[str, Any]]

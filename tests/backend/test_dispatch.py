@@ -12,7 +12,7 @@ import pytest
 from backend._app import HTTP_STATUS, AppContext, CommandError
 from backend._dispatch import dispatch, respond
 from backend.commands import REGISTRY
-from shared._setup import get_logger
+from shared.writer.setup import get_logger
 
 
 def own_records(viewer_dir: Path) -> list[dict[str, Any]]:

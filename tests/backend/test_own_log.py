@@ -24,9 +24,9 @@ from backend._app import AppContext
 from backend._dirs import VIEWER_APP_NAME, ViewerDirs, default_log_dir, same_directory
 from backend._dispatch import dispatch
 from backend._ownlog import start_viewer_logging, viewer_log_config
-from shared._config import LogConfig
-from shared._config import default_log_dir as writer_default_log_dir
-from shared._setup import current_config, get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.config import default_log_dir as writer_default_log_dir
+from shared.writer.setup import current_config, get_logger, init_logging
 
 REPO = Path(__file__).resolve().parents[2]
 DEADLINE_S = 30.0

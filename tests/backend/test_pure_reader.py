@@ -40,7 +40,7 @@ from typing import Any
 import orjson
 import pytest
 
-from shared._config import LogConfig
+from shared.writer.config import LogConfig
 
 REPO = Path(__file__).resolve().parents[2]
 NOBODY = 65534

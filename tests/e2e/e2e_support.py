@@ -49,8 +49,8 @@ STATIC_ORIGIN = "http://msc.test"
 WRITER = r"""
 import sys
 from pathlib import Path
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=Path(sys.argv[1]), console_level="error", file_level="trace"))
 log = get_logger("tests.e2e.writer")
 print("ready", flush=True)

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Locator, Page, Route, expect
 
-from shared._files import clear_log_files
+from shared.reader.files import clear_log_files
 
 sys.path.insert(0, str(Path(__file__).parent))
 from e2e_support import APP, ARTIFACTS, DevServer, open_viewer, record, write_records

@@ -35,10 +35,10 @@ RECORDER = textwrap.dedent(
     r"""
     import sys
     from pathlib import Path
-    from shared._config import LogConfig
+    from shared.writer.config import LogConfig
     from shared._metrics import increment_counter_by, record_timing, set_gauge
     from shared._metrics import write_metrics_snapshot
-    from shared._setup import get_logger, init_logging
+    from shared.writer.setup import get_logger, init_logging
     init_logging(LogConfig(log_dir=Path(sys.argv[1]), console_level="error"))
     xss = sys.argv[2]
     scale = int(sys.argv[3])

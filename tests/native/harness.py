@@ -263,8 +263,8 @@ LaunchViewer = Callable[..., Viewer]
 
 WRITER = """
 import json, sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=sys.argv[1], console_level="error"))
 log = get_logger("tests.native.writer")
 for message in json.loads(sys.argv[2]):

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from shared._events import LogEvent
-from shared._setup import reset_logging
+from shared.writer.setup import reset_logging
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -208,9 +208,9 @@ QUOTE = next(v for v in VECTORS if v.name == "double quote attribute breakout")
 SHARED_WRITER = r"""
 import json, sys
 from pathlib import Path
-from shared._config import LogConfig
-from shared._context import span
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.context import span
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=Path(sys.argv[1]), console_level="error", file_level="trace"))
 for n, text in json.loads(sys.argv[3]):
     with span(text, span_note=text):

@@ -18,9 +18,9 @@ from typing import Any
 import orjson
 from hypothesis import strategies as st
 
-from shared._logset import compute_generation, fd_reader, format_id
-from shared._parse import line_records
+from shared.reader.parse import line_records
 from shared.reader.records import format_timestamp
+from shared.reader.sources import compute_generation, fd_reader, format_id
 
 APP = "midi-software-center"
 CATEGORIES = ["database", "midi", "file", "network", "system", "performance", "security", "user"]
@@ -224,7 +224,7 @@ def _inherit_times(entries: list[dict[str, Any]], mtime: str) -> None:
 
 
 def oracle_match(entry: dict[str, Any], query: dict[str, Any]) -> bool:
-    """The filters' meaning, written independently of `shared._match`."""
+    """The filters' meaning, written independently of `shared.reader.match`."""
     moment = datetime.fromisoformat(entry["timestamp"])
     failed = [
         query.get("level") and entry["level"] != query["level"],

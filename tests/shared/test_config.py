@@ -9,7 +9,7 @@ import platformdirs
 import pytest
 from pydantic import ValidationError
 
-from shared._config import LogConfig, LoggingError, normalize_level
+from shared.writer.config import LogConfig, LoggingError, normalize_level
 
 
 class TestLogConfig:

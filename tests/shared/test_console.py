@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from shared._console import ConsoleSink, format_line, wants_color
+from shared.writer.console import ConsoleSink, format_line, wants_color
 
 
 def record(**overrides: Any) -> dict[str, Any]:
@@ -110,8 +110,8 @@ class TestConsoleSink:
 
 _CHILD = """
 import sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=sys.argv[1]))
 get_logger("child").warning("hello from child", n=1)
 """

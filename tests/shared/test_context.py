@@ -16,8 +16,9 @@ import pytest
 from asyncsupport import run_async
 from pydantic import ValidationError
 
-from shared._config import LogConfig
-from shared._context import (
+from shared._events import LogCategory, LogEvent, SpanInfo
+from shared.writer.config import LogConfig
+from shared.writer.context import (
     LogContext,
     Span,
     TimingGuard,
@@ -26,8 +27,7 @@ from shared._context import (
     current_span,
     span,
 )
-from shared._events import LogCategory, LogEvent, SpanInfo
-from shared._setup import get_logger, init_logging, reset_logging
+from shared.writer.setup import get_logger, init_logging, reset_logging
 
 TARGET = "test.context"
 

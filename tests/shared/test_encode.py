@@ -10,8 +10,8 @@ from typing import Any
 import orjson
 import pytest
 
-from shared._encode import encode_json, timestamp_at, timestamp_now
 from shared._events import SpanInfo
+from shared.writer.encode import encode_json, timestamp_at, timestamp_now
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
 

@@ -11,9 +11,9 @@ from pathlib import Path
 import orjson
 import pytest
 
-from shared import _files
-from shared._files import DEFAULT_APP_NAME, ClearResult, clear_log_files, log_files
-from shared._logset import (
+from shared.reader import files as _files
+from shared.reader.files import DEFAULT_APP_NAME, ClearResult, clear_log_files, log_files
+from shared.reader.sources import (
     compute_generation,
     fd_reader,
     format_id,

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from shared._config import LoggingError
 from shared._events import LEVEL_RANK
-from shared._filter import OFF, Directives, TargetLevels, parse_directives
+from shared.writer.config import LoggingError
+from shared.writer.filter import OFF, Directives, TargetLevels, parse_directives
 
 INFO, DEBUG, WARN = LEVEL_RANK["info"], LEVEL_RANK["debug"], LEVEL_RANK["warn"]
 

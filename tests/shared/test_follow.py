@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from shared._files import clear_log_files
-from shared._follow import FollowBatch, LogFollower
-from shared._query import LogQuery, query_logs
+from shared.reader.files import clear_log_files
+from shared.reader.follow import FollowBatch, LogFollower
+from shared.reader.query import LogQuery, query_logs
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this
 # directory on sys.path.

@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from shared._config import LogConfig
 from shared._events import LogCategory, LogEvent
-from shared._macros import log_database, log_file, log_midi, log_operation
-from shared._setup import init_logging, reset_logging
+from shared.writer.config import LogConfig
+from shared.writer.macros import log_database, log_file, log_midi, log_operation
+from shared.writer.setup import init_logging, reset_logging
 
 
 @pytest.fixture

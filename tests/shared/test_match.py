@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import _search
-from shared._match import FOLD_EXTRAS, Criteria, Matcher
-from shared._parse import parse_line
-from shared._search import FoldSearch
+from shared.reader import search as _search
+from shared.reader.match import FOLD_EXTRAS, Criteria, Matcher
+from shared.reader.parse import parse_line
+from shared.reader.search import FoldSearch
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this
 # directory on sys.path.

@@ -18,7 +18,6 @@ from asyncsupport import run_async
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared._config import LogConfig
 from shared._events import LogCategory, LogEvent
 from shared._metrics import (
     PERCENTILE_RELATIVE_ERROR,
@@ -35,7 +34,8 @@ from shared._metrics import (
     time_operation,
     write_metrics_snapshot,
 )
-from shared._setup import init_logging, reset_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import init_logging, reset_logging
 
 THREADS = 8
 

@@ -16,8 +16,8 @@ Python = Callable[..., subprocess.CompletedProcess[str]]
 
 _WORKER = """
 import sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 log_dir, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 config = LogConfig(log_dir=log_dir, console_level="error", max_file_size_mb=0.25, max_files=1000)
 init_logging(config, env_filter="")
@@ -67,8 +67,8 @@ class TestManyThreads:
         self, log_dir: Path, lines: Callable[..., list[bytes]]
     ) -> None:
         """4 threads x 5,000 records through rotations (lock-free appends): each record once."""
-        from shared._config import LogConfig
-        from shared._setup import get_logger, init_logging
+        from shared.writer.config import LogConfig
+        from shared.writer.setup import get_logger, init_logging
 
         config = LogConfig(log_dir=log_dir, console_level="error", max_file_size_mb=0.05)
         init_logging(config.model_copy(update={"max_files": 1000}), env_filter="")
@@ -93,8 +93,8 @@ class TestManyThreads:
 
 _EXIT_AT_ONCE = """
 import os, sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=sys.argv[1], console_level="error"), env_filter="")
 log = get_logger("crashy")
 for n in range(100):
@@ -104,8 +104,8 @@ os._exit(0)
 
 _FORK = """
 import os, sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=sys.argv[1], console_level="error"), env_filter="")
 log = get_logger("forky")
 pid = os.fork()
@@ -141,8 +141,8 @@ class TestCrashAndFork:
 
 _DISK_FULL = """
 import os, resource, sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=sys.argv[1], console_level="error"), env_filter="")
 log = get_logger("host")
 size = os.path.getsize(os.path.join(sys.argv[1], "midi-software-center.log"))

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from shared import _events
-from shared._parse import entry_texts, is_ours, parse_line
+from shared.reader.parse import entry_texts, is_ours, parse_line
 from shared.reader.records import CATEGORIES, LEVELS, MalformedLineError, canonical_timestamp
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this

@@ -16,9 +16,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import _scan, _search
 from shared._events import LogEvent
-from shared._query import (
+from shared.reader import scan as _scan
+from shared.reader import search as _search
+from shared.reader.query import (
     CursorNotFound,
     InvalidCursor,
     LogQuery,
@@ -310,8 +311,8 @@ class TestRoundTripWithWriter:
         self, tmp_path: Path
     ) -> None:
         """The writer's records (rotated by size) come back in order and validate."""
-        from shared._config import LogConfig
-        from shared._setup import get_logger, init_logging, reset_logging
+        from shared.writer.config import LogConfig
+        from shared.writer.setup import get_logger, init_logging, reset_logging
 
         init_logging(
             LogConfig(log_dir=tmp_path, max_file_size_mb=0.02, max_files=20, console_level="error")

@@ -26,12 +26,12 @@ from hypothesis import strategies as st
 from backend._app import AppContext
 from backend._export import RECORD_KEYS
 from backend.commands import export_logs, get_log_info
-from shared._files import clear_log_files
-from shared._follow import FollowBatch, LogFollower
-from shared._parse import parse_line, timestamp_of_line
-from shared._query import LogQuery, query_logs
-from shared._scan import FIRST_CHUNK, MAX_CHUNK, MAX_LINE
+from shared.reader.files import clear_log_files
+from shared.reader.follow import FollowBatch, LogFollower
+from shared.reader.parse import parse_line, timestamp_of_line
+from shared.reader.query import LogQuery, query_logs
 from shared.reader.records import MalformedLineError
+from shared.reader.scan import FIRST_CHUNK, MAX_CHUNK, MAX_LINE
 
 # readerdata.py sits beside these tests; pytest's importlib import mode does not put this
 # directory on sys.path.
@@ -508,8 +508,8 @@ def check_follower_and_rest(log_dir: Path, root: Path, sc: Scenario) -> None:
 WRITER = r"""
 import os, select, sys
 from pathlib import Path
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 log_dir, tag, max_mb = Path(sys.argv[1]), sys.argv[2], float(sys.argv[3])
 init_logging(LogConfig(log_dir=log_dir, console_level="error", include_location=False,
                        max_file_size_mb=max_mb, max_files=100_000, enable_span_timing=False))

@@ -6,8 +6,8 @@ import sys
 from typing import Any
 
 from shared._events import LogCategory, LogEvent, SpanInfo
-from shared._render import METHOD_RANK, build_record
-from shared._source import caller_source
+from shared.writer.location import caller_source
+from shared.writer.render import METHOD_RANK, build_record
 
 STAMP = "2026-11-28T01:57:36.123456Z"
 PROTOCOL_KEYS = ["timestamp", "level", "category", "message", "target", "fields", "span", "pid"]

@@ -15,11 +15,11 @@ import orjson
 import pytest
 import structlog
 
-from shared import _sink
-from shared._config import LogConfig, LoggingError
 from shared._events import LogEvent, SpanInfo
-from shared._logger import Target
-from shared._setup import _processors, current_config, get_logger, init_logging, reset_logging
+from shared.writer import sink as _sink
+from shared.writer.config import LogConfig, LoggingError
+from shared.writer.logger import Target
+from shared.writer.setup import _processors, current_config, get_logger, init_logging, reset_logging
 
 Events = Callable[..., list[LogEvent]]
 PROTOCOL_KEYS = ["timestamp", "level", "category", "message", "target", "fields", "span", "pid"]
@@ -131,8 +131,8 @@ class TestInitLogging:
 
 _READ_ONLY_CHILD = """
 import os, sys
-from shared._config import LogConfig, LoggingError
-from shared._setup import init_logging
+from shared.writer.config import LogConfig, LoggingError
+from shared.writer.setup import init_logging
 os.setgid(65534)
 os.setuid(65534)
 for log_dir in (os.path.join(sys.argv[1], "logs"), sys.argv[1]):

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from shared import _sink
-from shared._fileops import rotation_lock
-from shared._sink import FileSink
+from shared.writer import sink as _sink
+from shared.writer.fileops import rotation_lock
+from shared.writer.sink import FileSink
 
 LINE = 100  # bytes per test line, newline included
 
@@ -219,8 +219,8 @@ class TestReliability:
 _FSIZE_CHILD = """
 import resource, sys
 from pathlib import Path
-from shared._fileops import rotation_lock
-from shared._sink import FileSink
+from shared.writer.fileops import rotation_lock
+from shared.writer.sink import FileSink
 LINE = 100
 def line(n):
     return f"{n:08d} ".encode().ljust(LINE - 1, b"x") + b"\\n"

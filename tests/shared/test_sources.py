@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from shared import LogFollower, LogQuery, iter_logs, query_logs
-from shared._logset import find_sources
+from shared.reader.sources import find_sources
 
 
 def ours(stamp: str, message: str, **fields: Any) -> bytes:

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 import structlog
 
-from shared._config import LogConfig
 from shared._events import LogEvent
-from shared._setup import get_logger, init_logging, reset_logging
-from shared._stdlib import StdlibBridge
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging, reset_logging
+from shared.writer.stdlib import StdlibBridge
 
 Events = Callable[..., list[LogEvent]]
 

@@ -18,14 +18,14 @@ from typing import Any
 
 import pytest
 
-from shared import _sink
-from shared._config import LogConfig
 from shared._events import LogEvent
-from shared._files import clear_log_files
-from shared._follow import LogFollower
-from shared._query import query_logs
-from shared._setup import get_logger, init_logging, reset_logging
-from shared._sink import FileSink
+from shared.reader.files import clear_log_files
+from shared.reader.follow import LogFollower
+from shared.reader.query import query_logs
+from shared.writer import sink as _sink
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging, reset_logging
+from shared.writer.sink import FileSink
 
 Python = Callable[..., subprocess.CompletedProcess[str]]
 Lines = Callable[..., list[bytes]]
@@ -67,8 +67,8 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 _LOAD_WRITER = """
 import sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 log_dir, worker, count = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 config = LogConfig(
     log_dir=log_dir, console_level="error", include_location=False,
@@ -126,8 +126,8 @@ class TestLoad:
 
 _DELETED_DIR = """
 import os, resource, shutil, sys, time
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 log_dir, max_mb, then_full = sys.argv[1], float(sys.argv[2]), sys.argv[3] == "full"
 config = LogConfig(
     log_dir=log_dir, console_level="error", include_location=False,
@@ -202,8 +202,8 @@ class TestDeletedDirectory:
 
 _OUTAGES = """
 import logging, os, resource, signal, sys, threading
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a host that kept the default would be killed
 log_dir, outages, threads = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
 init_logging(LogConfig(log_dir=log_dir, include_location=False), env_filter="")
@@ -425,8 +425,8 @@ def _log_around(log_dir: Path, message: str, max_mb: float = 1) -> None:
 
 _FAST_WRITER = """
 import sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 log_dir, writer = sys.argv[1], int(sys.argv[2])
 config = LogConfig(
     log_dir=log_dir, console_level="error", include_location=False, max_file_size_mb=1000
@@ -537,8 +537,8 @@ class TestPartialLineLeftBehind:
 
 _RESTART = """
 import sys
-from shared._config import LogConfig
-from shared._setup import get_logger, init_logging
+from shared.writer.config import LogConfig
+from shared.writer.setup import get_logger, init_logging
 init_logging(LogConfig(log_dir=sys.argv[1], console_level="error"), env_filter="")
 get_logger("restarted").info("one")
 get_logger("restarted").info("two")

@@ -1,7 +1,7 @@
 """File-system primitives of the log files, shared by the sink and the tools that clear them.
 
 The rotation lock, the append-only open, and the check for a partial last line a killed writer
-left behind; see `shared._sink` for the protocol they serve.
+left behind; see `shared.writer.sink` for the protocol they serve.
 """
 
 from __future__ import annotations

@@ -9,18 +9,18 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared._fileops import rotation_lock
-from shared._logset import (
+from shared.reader.match import Criteria, Matcher
+from shared.reader.parse import line_records, timestamp_of_line
+from shared.reader.scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared.reader.sources import (
     DEFAULT_APP_NAME,
     OpenFile,
     find_sources,
     open_set,
     rotation_names,
 )
-from shared._match import Criteria, Matcher
-from shared._parse import line_records, timestamp_of_line
-from shared._scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
-from shared._textmode import is_text, text_forward
+from shared.reader.textmode import is_text, text_forward
+from shared.writer.fileops import rotation_lock
 
 __all__ = [
     "DEFAULT_APP_NAME",

@@ -18,7 +18,8 @@ __all__ = ["caller_source", "outside_frame"]
 
 
 def _internal_prefixes() -> tuple[str, ...]:
-    here = os.path.dirname(os.path.abspath(__file__))
+    # The whole `shared` package (this file is in shared/writer/), not only the writer.
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     library = os.path.dirname(os.path.abspath(structlog.__file__))
     return (here + os.sep, library + os.sep)
 

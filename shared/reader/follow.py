@@ -1,10 +1,10 @@
 """`LogFollower`: new entries of every source as they are written, across rotation and clears.
 
-Each source with an active file (see `shared._logset`) is followed on its own; the directory is
-listed again every `DISCOVER_EVERY_S` for sources that appear later, and one poll's entries of
-several sources are merged by time. Per source, the strategy (measured in ``bench/query.py``):
-poll every ``poll_interval`` (10 ms). A poll that finds nothing new costs a few ``stat`` calls,
-so polling stays cheap, and new lines are seen within the interval. Per poll:
+Each source with an active file (see `shared.reader.sources`) is followed on its own; the
+directory is listed again every `DISCOVER_EVERY_S` for sources that appear later, and one poll's
+entries of several sources are merged by time. Per source, the strategy (measured in
+``bench/query.py``): poll every ``poll_interval`` (10 ms). A poll that finds nothing new costs a
+few ``stat`` calls, so polling stays cheap, and new lines are seen within the interval. Per poll:
 
 1. The followed file is checked for truncation (smaller than our position, or a different first
    line): that is a clear; the batch says ``cleared``, what the batch held and the files rotated
@@ -34,7 +34,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from shared._logset import (
+from shared.reader.parse import line_records
+from shared.reader.scan import ScanStats, chunks_forward
+from shared.reader.sources import (
     active_name,
     compute_generation,
     fd_reader,
@@ -44,9 +46,7 @@ from shared._logset import (
     mtime_text,
     rotation_names,
 )
-from shared._parse import line_records
-from shared._scan import ScanStats, chunks_forward
-from shared._textmode import SNIFF, Grouper, sniff_text
+from shared.reader.textmode import SNIFF, Grouper, sniff_text
 
 __all__ = ["FollowBatch", "LogFollower"]
 

@@ -16,9 +16,9 @@ from typing import Any, Self
 from structlog._base import BoundLoggerBase
 from structlog.exceptions import DropEvent
 
-from shared._config import normalize_level
-from shared._diag import complain_once
 from shared._events import LEVEL_RANK
+from shared.writer.config import normalize_level
+from shared.writer.diag import complain_once
 
 __all__ = ["GATE", "BoundLogger", "Target"]
 

@@ -13,7 +13,7 @@ parsed. The reasoning each one rests on:
 - Level, pino: a line in pino's layout (``{"level":50,"time":``, one of its six standard
   numbers) is at that number's level, so the scan finds such lines by their first bytes; lines
   in neither layout are always candidates.
-- Level and category: a line in our layout (`shared._parse.is_ours`) holds
+- Level and category: a line in our layout (`shared.reader.parse.is_ours`) holds
   ``"level":"error"`` and ``"category":"midi"`` verbatim; one that breaks the rest of the layout
   is shown raw, at level info and category unknown, so the level test is only used when info is
   not asked for. Lines in any other layout are never skipped by the level test. Any line
@@ -37,9 +37,9 @@ from typing import Any
 
 import orjson
 
-from shared._parse import entry_texts, is_ours
-from shared._search import FoldSearch
+from shared.reader.parse import entry_texts, is_ours
 from shared.reader.records import CATEGORIES, LEVEL_RANK, LEVELS, format_timestamp
+from shared.reader.search import FoldSearch
 
 #: Non-ASCII characters that case-fold (``str.lower`` or ``re.IGNORECASE``) onto an ASCII letter;
 #: `tests/shared/test_match.py` checks the table against every code point.
@@ -51,7 +51,7 @@ _TS = slice(14, 41)  # the timestamp's bytes in our lines
 
 @dataclass(frozen=True, slots=True)
 class Criteria:
-    """Filters of a query; all optional, all combine (see `shared._query.LogQuery`)."""
+    """Filters of a query; all optional, all combine (see `shared.reader.query.LogQuery`)."""
 
     level: str | None = None
     min_level: str | None = None
@@ -222,7 +222,7 @@ def _level_tokens(levels: frozenset[str] | None) -> tuple[bytes, ...] | None:
     return tuple(b'"level":"' + name.encode() + b'"' for name in LEVELS if name in levels)
 
 
-#: pino's line layout: the numeric level first, then the time (`shared._scan` relies on it).
+#: pino's line layout: the numeric level first, then the time (`shared.reader.scan` relies on it).
 PINO_LEVELS = {10: "trace", 20: "debug", 30: "info", 40: "warn", 50: "error", 60: "error"}
 
 

@@ -2,7 +2,7 @@
 
 Files are read in chunks (never whole): backwards from the end for "the last N", forwards for
 exports and the follower. Within a chunk, C-level searches over the whole buffer find the lines
-that may match (see `shared._match`); only those are split out and parsed, so a search with no
+that may match (see `shared.reader.match`); only those are split out and parsed, so a search with no
 hit costs one pass of a string search per chunk and no Python work per line.
 """
 
@@ -13,10 +13,10 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from itertools import accumulate
 
-from shared._logset import Pread
-from shared._match import UNICODE_ESCAPE, Matcher
-from shared._parse import OURS_LAYOUT
-from shared._search import exact_finder
+from shared.reader.match import UNICODE_ESCAPE, Matcher
+from shared.reader.parse import OURS_LAYOUT
+from shared.reader.search import exact_finder
+from shared.reader.sources import Pread
 
 FIRST_CHUNK = 64 * 1024  # small first read: "the last 100" is usually in the last few KiB
 MAX_CHUNK = 1024 * 1024
@@ -157,7 +157,7 @@ def candidate_lines(
 ) -> list[tuple[int, bytes]]:
     """``(file offset, line without newline)`` of the chunk's lines that may match, in order.
 
-    ``ours_only``: the chunk is from a file of our writer's (see `shared._engine.ours_only`),
+    ``ours_only``: the chunk is from a file of our writer's (see `shared.reader.engine.ours_only`),
     where a line beginning ``{"timestamp":"`` is taken to be in our layout and no line in
     pino's: one cheap pass finds the other lines, and pino's level tokens are not searched.
     """

@@ -23,14 +23,14 @@ import structlog
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared._events import LogCategory, SpanInfo
-from shared._setup import current_config, get_logger
+from shared.writer.setup import current_config, get_logger
 
 P = ParamSpec("P")
 R = TypeVar("R")
 
 #: contextvars key of the innermost open span: a dict ``{name, id, parent_id}``.
 SPAN_KEY = "span"
-#: Keys the writer lifts out of the event dict (shared._render): never plain fields.
+#: Keys the writer lifts out of the event dict (shared.writer.render): never plain fields.
 STRUCTURAL_KEYS = frozenset(
     {"event", "category", SPAN_KEY, "target", "level", "timestamp"}
     | {"exc_info", "exception", "stack_info"}  # exception info the renderer formats

@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from shared._config import LoggingError, normalize_level
 from shared._events import LEVEL_RANK, Level
+from shared.writer.config import LoggingError, normalize_level
 
 __all__ = ["OFF", "Directives", "TargetLevels", "parse_directives"]
 

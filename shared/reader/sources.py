@@ -7,7 +7,7 @@ Every file whose name ends in one of `LOG_EXTENSIONS` (before any rotation suffi
 hidden files, lock files and anything else are not. gzip'd files are read transparently.
 
 Kept free of pydantic (and of everything heavy) so that the `msc-logs query` door starts fast;
-the public models live in `shared._files`.
+the public models live in `shared.reader.files`.
 """
 
 from __future__ import annotations
@@ -299,7 +299,7 @@ class OpenFile:
     text: bool | None = None
     """Read as plain text (lines grouped into entries); None until sniffed."""
     ours: bool | None = None
-    """A file of our writer's (`shared._engine.ours_only`); None until sniffed."""
+    """A file of our writer's (`shared.reader.engine.ours_only`); None until sniffed."""
     _end: int | None = field(default=None, repr=False)
 
     @property

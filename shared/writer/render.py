@@ -21,19 +21,19 @@ from typing import Any
 
 import orjson
 
-from shared._console import ConsoleSink, format_line
-from shared._encode import (
+from shared._events import LEVELS, LogCategory, SpanInfo
+from shared.writer.console import ConsoleSink, format_line
+from shared.writer.encode import (
     encode_json,
     json_default,
     readable_non_finite,
     safe_repr,
     timestamp_now,
 )
-from shared._events import LEVELS, LogCategory, SpanInfo
-from shared._filter import TargetLevels
-from shared._logger import Target
-from shared._sink import FileSink
-from shared._source import caller_source, outside_frame
+from shared.writer.filter import TargetLevels
+from shared.writer.location import caller_source, outside_frame
+from shared.writer.logger import Target
+from shared.writer.sink import FileSink
 
 __all__ = ["METHOD_RANK", "Renderer", "build_record"]
 

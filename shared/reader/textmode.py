@@ -19,11 +19,11 @@ from collections.abc import Callable, Iterable, Iterator
 from itertools import accumulate
 from typing import Any
 
-from shared._logset import OpenFile
-from shared._parse import OURS_PREFIX, line_records, timestamp_of_line
-from shared._scan import Chunk, ScanStats, chunks_backward, chunks_forward
 from shared.reader.formats.levels import known_names
 from shared.reader.formats.text import is_continuation, parse_text_line, raw_record
+from shared.reader.parse import OURS_PREFIX, line_records, timestamp_of_line
+from shared.reader.scan import Chunk, ScanStats, chunks_backward, chunks_forward
+from shared.reader.sources import OpenFile
 
 __all__ = ["Grouper", "is_text", "sniff_text", "text_backward", "text_forward"]
 

@@ -1,10 +1,10 @@
 """Lenient parsing of one log line into the PROTOCOL record dict.
 
-Our own lines (they begin with ``{"timestamp":"``) are held to the record's types and to the
-byte layout the query prefilters rely on; anything else that is a JSON object is a foreign
-logger's line and is mapped (``msg``/``event`` → message, ``levelname``/``severity``/pino numbers
-→ level, ``time``/``ts``/``@timestamp`` → timestamp, ``logger``/``name`` → target, the rest →
-fields). Every failure is a `MalformedLineError` with a short reason; nothing else escapes.
+Our own lines (in our writer's layout, `is_ours`) are held to the record's types and to the byte
+layout the query prefilters rely on; any other JSON object is mapped by the format module that
+recognises it (`shared.reader.formats`), and any other line by its text prefix
+(`shared.reader.formats.text`). `parse_records` raises `MalformedLineError` with a short reason
+for a line that is no record; `line_records` turns such a line into a raw record instead.
 
 Kept free of pydantic so the command line starts fast; `tests/shared/test_parse.py` checks that
 the names below agree with `shared._events`.
@@ -20,6 +20,7 @@ from typing import Any
 import orjson
 
 from shared.reader.formats import convert_object
+from shared.reader.formats._common import span as _valid_span
 from shared.reader.formats.text import parse_text_line, raw_record
 from shared.reader.records import (
     CATEGORIES,
@@ -45,25 +46,6 @@ _KNOWN_KEYS = frozenset(
 )
 _LEVEL_TOKENS = {name: b'"level":"' + name.encode() + b'"' for name in LEVELS}
 _CATEGORY_TOKENS = {name: b'"category":"' + name.encode() + b'"' for name in CATEGORIES}
-_LEVEL_ALIASES = {
-    **{name: name for name in LEVELS},
-    "warning": "warn",
-    "err": "error",
-    "critical": "error",
-    "crit": "error",
-    "fatal": "error",
-    "alert": "error",
-    "emerg": "error",
-    "emergency": "error",
-    "panic": "error",
-    "severe": "error",
-    "notice": "info",
-    "information": "info",
-    "verbose": "debug",
-    "fine": "debug",
-    "finest": "trace",
-}
-_EPOCH_MS_ABOVE = 1e11  # epoch seconds reach 1e11 only in the year 5138: larger values are ms
 #: Deepest nesting of a record. orjson writes at most 254 levels, and entries travel on inside
 #: envelopes (a list of entries, an event batch) that add a few: deeper lines could be read but
 #: not exported or sent to the page.
@@ -246,17 +228,6 @@ def _span(value: object) -> dict[str, Any] | None:
     if span is None:
         raise MalformedLineError("span has the wrong shape")
     return span
-
-
-def _valid_span(value: object) -> dict[str, Any] | None:
-    if not isinstance(value, dict):
-        return None
-    name, span_id, parent = value.get("name"), value.get("id"), value.get("parent_id")
-    if not isinstance(name, str) or not isinstance(span_id, str):
-        return None
-    if parent is not None and not isinstance(parent, str):
-        return None
-    return {"name": name, "id": span_id, "parent_id": parent}
 
 
 def _pid(value: object) -> int | None:

@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from shared._encode import json_default, safe_repr, sanitize
+from shared.writer.encode import json_default, safe_repr, sanitize
 
 __all__ = ["ConsoleSink", "format_line", "wants_color"]
 

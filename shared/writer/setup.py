@@ -20,13 +20,13 @@ import structlog
 from structlog.contextvars import merge_contextvars
 from structlog.typing import Processor
 
-from shared._config import LogConfig, LoggingError
-from shared._console import ConsoleSink, wants_color
-from shared._filter import Directives, TargetLevels, parse_directives
-from shared._logger import GATE, WARN, BoundLogger, Target
-from shared._render import Renderer
-from shared._sink import FileSink
-from shared._stdlib import StdlibBridge, stdlib_level
+from shared.writer.config import LogConfig, LoggingError
+from shared.writer.console import ConsoleSink, wants_color
+from shared.writer.filter import Directives, TargetLevels, parse_directives
+from shared.writer.logger import GATE, WARN, BoundLogger, Target
+from shared.writer.render import Renderer
+from shared.writer.sink import FileSink
+from shared.writer.stdlib import StdlibBridge, stdlib_level
 
 __all__ = ["ENV_VAR", "current_config", "get_logger", "init_logging", "reset_logging"]
 

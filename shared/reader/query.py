@@ -1,6 +1,6 @@
 """The public query API: `query_logs` (the last N, paged with ``before``) and `iter_logs`.
 
-The engine itself is `shared._engine` (pydantic-free, for the command line); this module adds
+The engine itself is `shared.reader.engine` (pydantic-free, for the command line); this module adds
 the validated models the commands exchange.
 """
 
@@ -13,10 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel, field_validator, model_validator
 
-from shared._engine import CursorNotFound, InvalidCursor, all_entries, newest_entries
 from shared._events import Level
-from shared._match import Criteria, Matcher
-from shared._scan import ScanStats
+from shared.reader.engine import CursorNotFound, InvalidCursor, all_entries, newest_entries
+from shared.reader.match import Criteria, Matcher
+from shared.reader.scan import ScanStats
 
 __all__ = [
     "CursorNotFound",

@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from typing import Any
 
-from shared._config import normalize_level
-from shared._context import _caller_module
 from shared._events import LogCategory
-from shared._setup import get_logger
+from shared.writer.config import normalize_level
+from shared.writer.context import _caller_module
+from shared.writer.setup import get_logger
 
 # The bound logger spells "warn" the stdlib way; every other level is its own method name.
 _METHODS = {"warn": "warning"}

@@ -1,14 +1,14 @@
 """The query engine: the last N matching entries of a log directory, and the whole timeline.
 
-Each source (a base file and its rotations, see `shared._logset`) is read on its own, its files
-in order and each file backwards (or forwards) in chunks with the byte-level prefilters of
-`shared._scan`. The sources merge into one timeline by ``(timestamp, source rank)``, a k-way
+Each source (a base file and its rotations, see `shared.reader.sources`) is read on its own, its
+files in order and each file backwards (or forwards) in chunks with the byte-level prefilters of
+`shared.reader.scan`. The sources merge into one timeline by ``(timestamp, source rank)``, a k-way
 merge that keeps each source's own order, so equal or missing times never reorder a file.
 
 Every non-blank line yields at least one entry: what cannot be parsed is a *raw* entry (see
-`shared._parse.raw_record`) carrying the time of the nearest earlier line that has one.
+`shared.reader.formats.text.raw_record`) carrying the time of the nearest earlier line that has one.
 
-Pydantic-free (the command line imports it directly); `shared._query` wraps it in the public
+Pydantic-free (the command line imports it directly); `shared.reader.query` wraps it in the public
 models.
 """
 
@@ -20,11 +20,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from shared._logset import LogSet, OpenFile, OpenSource, format_id, open_set, parse_id
-from shared._match import Matcher
-from shared._parse import is_ours, line_records, timestamp_of_line
-from shared._scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
-from shared._textmode import is_text, level_words, text_backward, text_forward
+from shared.reader.match import Matcher
+from shared.reader.parse import is_ours, line_records, timestamp_of_line
+from shared.reader.scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared.reader.sources import LogSet, OpenFile, OpenSource, format_id, open_set, parse_id
+from shared.reader.textmode import is_text, level_words, text_backward, text_forward
 
 #: How far before a line without a time to look for the time of an earlier line.
 TIME_LOOKAROUND = 64 * 1024
@@ -227,8 +227,8 @@ OURS_SNIFF = 64 * 1024
 def ours_only(item: OpenFile) -> bool:
     """Whether ``item`` is a file of our writer's: its first 64 KiB is all in our layout.
 
-    Such a file is scanned on the cheap path of `shared._scan.candidate_lines`: a line there that
-    begins like ours is taken to be ours (another writer appending to our file in a layout that
+    Such a file is scanned on the cheap path of `shared.reader.scan.candidate_lines`: a line there
+    that begins like ours is taken to be ours (another writer appending to our file in a layout that
     begins like ours is not expected). Cached on the file.
     """
     if item.ours is None:

@@ -57,8 +57,8 @@ import weakref
 from collections.abc import Callable
 from pathlib import Path
 
-from shared._diag import complain
-from shared._fileops import (
+from shared.writer.diag import complain
+from shared.writer.fileops import (
     ends_torn,
     file_identity,
     open_append,

@@ -14,9 +14,9 @@ from typing import Any
 
 from structlog.contextvars import merge_contextvars
 
-from shared._diag import complain_once
-from shared._encode import safe_repr, timestamp_at
-from shared._render import Renderer, build_record
+from shared.writer.diag import complain_once
+from shared.writer.encode import safe_repr, timestamp_at
+from shared.writer.render import Renderer, build_record
 
 __all__ = ["StdlibBridge", "stdlib_level"]
 
