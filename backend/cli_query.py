@@ -179,16 +179,25 @@ def run_tail(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
     log_dir, app_name = shown.log_dir, shown.app_name
     printer = _Printer(sys.stdout, args)
     # The follower fixes its start first; the history is what lies before that point, so
-    # nothing is printed twice or skipped between the two.
+    # nothing is printed twice or skipped between the two. Several sources have no one start
+    # point: the history is read to the end, and what the follower finds of it is not repeated.
+    printed: set[str] = set()
     with LogFollower(log_dir, app_name) as follower, _quiet_broken_pipe():
         if args.n:
-            page = newest_entries(log_dir, matcher, args.n, app_name, follower.start_cursor)
+            start = follower.start_cursor
+            page = newest_entries(log_dir, matcher, args.n, app_name, start)
             printer.write(page.entries)
+            if start is None:
+                printed = {entry["id"] for entry in page.entries}
         try:
             for batch in follower.follow(threading.Event()):
                 if batch.cleared:
                     print("msc-logs tail: the log was cleared", file=sys.stderr)
-                printer.write(entry for entry in batch.entries if matcher.matches(entry))
+                printer.write(
+                    entry
+                    for entry in batch.entries
+                    if matcher.matches(entry) and entry["id"] not in printed
+                )
         except KeyboardInterrupt:
             return 0
     return 0

@@ -449,8 +449,11 @@ def peer(tool: str, command: str, runs: int) -> float | str:
 BASELINE_WORKER = r"""
 import sys, time, orjson
 from pathlib import Path
+import importlib
 sys.path.insert(0, sys.argv[1])
-import shared.reader.query as reader
+# The reader is shared.reader.query since it became a subpackage, shared._query before.
+name = "shared.reader.query" if Path(sys.argv[1], "shared", "reader").is_dir() else "shared._query"
+reader = importlib.import_module(name)
 print(orjson.dumps(reader.__file__).decode(), flush=True)
 directory = Path(sys.argv[2])
 for line in sys.stdin:

@@ -15,6 +15,7 @@ models.
 from __future__ import annotations
 
 import heapq
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,6 +96,8 @@ def newest_entries(
             _Stream(source, starts[source.rank], matcher, stats) for source in logset.sources
         ]
         found: list[dict[str, Any]] = []
+        if len(streams) == 1:  # nothing to merge: take the source's entries as they come
+            found = streams[0].take_up_to(limit)
         while len(found) < limit:
             best = _best(streams)
             if best is None:
@@ -127,6 +130,12 @@ class _Stream:
             self.head = next(self._entries, None)
             self.done = self.head is None
         return self.head
+
+    def take_up_to(self, limit: int) -> list[dict[str, Any]]:
+        """Up to ``limit`` entries at once (for a single source: no merge)."""
+        taken = list(itertools.islice(self._entries, limit))
+        self.done = len(taken) < limit
+        return taken
 
     def take(self) -> dict[str, Any]:
         head = self.head
@@ -229,12 +238,16 @@ def ours_only(item: OpenFile) -> bool:
 
     Such a file is scanned on the cheap path of `shared.reader.scan.candidate_lines`: a line there
     that begins like ours is taken to be ours (another writer appending to our file in a layout that
-    begins like ours is not expected). Cached on the file.
+    begins like ours is not expected). Remembered (`OpenFile.sniff`).
     """
     if item.ours is None:
-        lines = [line for line in item.pread(OURS_SNIFF, 0).split(b"\n")[:-1] if line.strip()]
-        item.ours = bool(lines) and all(map(is_ours, lines))
+        item.ours = item.sniff("ours", OURS_SNIFF, _all_ours)
     return item.ours
+
+
+def _all_ours(head: bytes) -> bool:
+    lines = [line for line in head.split(b"\n")[:-1] if line.strip()]
+    return bool(lines) and all(map(is_ours, lines))
 
 
 def _evaluate(

@@ -110,6 +110,10 @@ class Matcher:
         )
         self._since_b = self.since.encode() if self.since else None
         self._until_b = self.until.encode() if self.until else None
+        # Tests that read our layout's bytes: without them, no line needs its layout checked.
+        self._layout_tests = bool(
+            self.level_tokens or self.category_token or self._since_b or self._until_b
+        )
         self.impossible = self.levels == frozenset() or bool(
             self.since and self.until and self.since > self.until
         )
@@ -164,7 +168,7 @@ class Matcher:
             return False
         if not self._values_precheck(line):
             return False
-        if not is_ours(line):
+        if not self._layout_tests or not is_ours(line):
             return True
         if self.level_tokens is not None and not any(t in line for t in self.level_tokens):
             return False

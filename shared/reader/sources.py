@@ -45,6 +45,10 @@ _WINSTON = re.compile(rf"(?P<stem>.*[^0-9.])(?P<n>[1-9][0-9]*)\.(?P<ext>{_EXT})"
 GZIP_CACHE_BYTES = 512 * 1024 * 1024
 _gzip_cache: OrderedDict[tuple[int, int, int, int], bytes] = OrderedDict()
 
+#: Decisions taken from a file's first bytes (`OpenFile.sniff`), at most this many remembered.
+SNIFF_CACHE = 4096
+_sniffed: dict[tuple[str, int, str | None, int], bool] = {}
+
 Pread = Callable[[int, int], bytes]
 """``pread(size, offset)``: bytes of a file (fewer at its end)."""
 
@@ -308,6 +312,20 @@ class OpenFile:
         if self._end is None:
             self._end = line_end(self.pread, self.size)
         return self._end
+
+    def sniff(self, kind: str, window: int, decide: Callable[[bytes], bool]) -> bool:
+        """``decide(first window bytes)``, remembered across snapshots while the head is the same.
+
+        A file's head does not change once it holds ``window`` bytes (logs are appended to; a
+        truncated file has a new generation), so queries after the first read nothing for it.
+        """
+        key = (kind, self.inode, self.generation, min(self.size, window))
+        known = _sniffed.get(key)
+        if known is None:
+            if len(_sniffed) >= SNIFF_CACHE:
+                _sniffed.clear()
+            known = _sniffed[key] = decide(self.pread(window, 0))
+        return known
 
     def mtime_text(self) -> str:
         """The file's modification time: the time of lines before any line that has one."""

@@ -43,7 +43,7 @@ Group = tuple[int, list[dict[str, Any]]]
 def is_text(item: OpenFile) -> bool:
     """Whether ``item`` is read as plain text (cached on the file); see `sniff_text`."""
     if item.text is None:
-        item.text = sniff_text(item.pread(SNIFF, 0))
+        item.text = item.sniff("text", SNIFF, sniff_text)
     return item.text
 
 
