@@ -22,7 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from shared.reader.match import Matcher
-from shared.reader.parse import is_ours, line_records, timestamp_of_line
+from shared.reader.parse import is_ours, line_records, parse_ours, timestamp_of_line
+from shared.reader.records import MalformedLineError
 from shared.reader.scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
 from shared.reader.sources import LogSet, OpenFile, OpenSource, format_id, open_set, parse_id
 from shared.reader.textmode import is_text, level_words, text_backward, text_forward
@@ -253,7 +254,21 @@ def _all_ours(head: bytes) -> bool:
 def _evaluate(
     line: bytes, offset: int, item: OpenFile, matcher: Matcher, stats: ScanStats
 ) -> list[dict[str, Any]]:
-    if item.generation is None or not matcher.precheck(line) or not line.strip():
+    generation = item.generation
+    if generation is None or not matcher.precheck(line):
+        return []
+    if is_ours(line):  # the common case, without the layers below
+        try:
+            entry = parse_ours(line)
+        except MalformedLineError:
+            pass
+        else:
+            if not matcher.matches(entry):
+                return []
+            entry["id"] = f"{generation}-{offset:x}"
+            entry["origin"] = item.source
+            return [entry]
+    if not line.strip():
         return []
     records, reason = line_records(line)
     if reason is not None:

@@ -86,11 +86,7 @@ def parse_records(raw: bytes) -> list[dict[str, Any]]:
     Raises:
         MalformedLineError: the line is not a record.
     """
-    obj = _load(raw)
-    if not isinstance(obj, dict):
-        raise MalformedLineError("JSON is not an object")
-    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _too_deep(obj):
-        raise MalformedLineError("nested too deep")
+    obj = _object(raw)
     if is_ours(raw):
         return [_ours(obj, raw)]
     records = convert_object(obj)
@@ -100,6 +96,24 @@ def parse_records(raw: bytes) -> list[dict[str, Any]]:
         if record.get("level_name", 0) is None:
             del record["level_name"]
     return records
+
+
+def parse_ours(raw: bytes) -> dict[str, Any]:
+    """`parse_records` of a line `is_ours` accepted: its one record.
+
+    Raises:
+        MalformedLineError: the line breaks our layout or the record's types.
+    """
+    return _ours(_object(raw), raw)
+
+
+def _object(raw: bytes) -> dict[str, Any]:
+    obj = _load(raw)
+    if not isinstance(obj, dict):
+        raise MalformedLineError("JSON is not an object")
+    if raw.count(b"{") + raw.count(b"[") > MAX_DEPTH and _too_deep(obj):
+        raise MalformedLineError("nested too deep")
+    return obj
 
 
 def line_records(raw: bytes) -> tuple[list[dict[str, Any]], str | None]:

@@ -35,6 +35,7 @@ GENERATION_PREFIX = 4096
 _PROBE = 64 * 1024
 _O_BINARY = getattr(os, "O_BINARY", 0)
 _EXT = "|".join(LOG_EXTENSIONS)
+_DOTTED = tuple(f".{ext}" for ext in LOG_EXTENSIONS)
 _DATE = r"\d{4}-?\d{2}-?\d{2}(?:[-_T]?\d{2}(?:[-:]?\d{2}){0,2}(?:[._]\d+)?)?"
 _BASE = re.compile(rf"(?P<stem>.+)\.(?:{_EXT})")
 _NUMBERED = re.compile(rf"(?P<base>.+\.(?:{_EXT}))\.(?P<n>[1-9][0-9]*)")
@@ -142,7 +143,7 @@ def _group(directory: Path, names: list[str]) -> list[Source]:
     for name in names:
         if name.startswith("."):
             continue
-        place = _place(name, listed)
+        place = _numbered(name) or _place(name, listed)
         if place is not None:
             base, kind, key = place
             sort_key = (kind, key if kind != 0 else key or _mtime_key(directory / name))
@@ -163,6 +164,14 @@ def _group(directory: Path, names: list[str]) -> list[Source]:
         sources.append(Source(name, base, [n for _, n in members], directory, active))
     sources.sort(key=lambda s: s.name)
     return sources
+
+
+def _numbered(name: str) -> tuple[str, int, str] | None:
+    """`_place` of the commonest rotated name, ``app.log.3``, without regular expressions."""
+    base, _, number = name.rpartition(".")
+    if number.isdigit() and number[0] != "0" and base.endswith(_DOTTED):
+        return base, 1, f"{10**12 - int(number[:12]):013d}"
+    return None
 
 
 def _place(name: str, listed: set[str]) -> tuple[str, int, str] | None:
