@@ -199,7 +199,9 @@ def _place(name: str, listed: set[str]) -> tuple[str, int, str] | None:
 
 def _has_winston(members: list[tuple[tuple[int, str], str]], base: str) -> bool:
     return any(
-        (m := _WINSTON.fullmatch(name)) is not None and f"{m['stem']}.{m['ext']}" == base
+        name.rpartition(".")[0][-1:].isdigit()  # app1.log: a digit before the extension
+        and (m := _WINSTON.fullmatch(name)) is not None
+        and f"{m['stem']}.{m['ext']}" == base
         for _, name in members
     )
 
@@ -301,7 +303,7 @@ class OpenFile:
     """One file of a snapshot, held open so renames during a scan cannot confuse it."""
 
     name: str
-    path: Path
+    directory: Path
     fd: int
     inode: int
     size: int
@@ -314,6 +316,11 @@ class OpenFile:
     ours: bool | None = None
     """A file of our writer's (`shared.reader.engine.ours_only`); None until sniffed."""
     _end: int | None = field(default=None, repr=False)
+
+    @property
+    def path(self) -> Path:
+        """Where the file was opened (it may have been renamed since)."""
+        return self.directory / self.name
 
     @property
     def end(self) -> int:
@@ -412,7 +419,7 @@ def open_set(path: Path, app_name: str | None = None) -> LogSet:
     for rank, source in enumerate(sources):
         files = []
         for name in reversed(source.names):
-            item = _open(source.directory / name, seen)
+            item = _open(source.directory, name, seen)
             if item is not None:
                 item.source = source.name
                 files.append(item)
@@ -421,9 +428,10 @@ def open_set(path: Path, app_name: str | None = None) -> LogSet:
     return LogSet(opened)
 
 
-def _open(path: Path, seen: set[tuple[int, int]]) -> OpenFile | None:
+def _open(directory: Path, name: str, seen: set[tuple[int, int]]) -> OpenFile | None:
     try:
-        fd = os.open(path, os.O_RDONLY | _O_BINARY)
+        # A str path: a Path per file costs this per-query hot path more than the open itself.
+        fd = os.open(os.path.join(directory, name), os.O_RDONLY | _O_BINARY)
     except OSError:  # vanished since the listing, or unreadable: not part of the snapshot
         return None
     stat = os.fstat(fd)
@@ -432,7 +440,7 @@ def _open(path: Path, seen: set[tuple[int, int]]) -> OpenFile | None:
         os.close(fd)
         return None
     seen.add(key)
-    pread, size, compressed = fd_reader(fd), stat.st_size, path.name.endswith(".gz")
+    pread, size, compressed = fd_reader(fd), stat.st_size, name.endswith(".gz")
     if compressed:
         data = _gunzip(fd, (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
         if data is None:
@@ -440,7 +448,7 @@ def _open(path: Path, seen: set[tuple[int, int]]) -> OpenFile | None:
             return None
         pread, size = _bytes_reader(data), len(data)
     generation = compute_generation(pread, stat.st_ino)
-    return OpenFile(path.name, path, fd, stat.st_ino, size, generation, pread, "", compressed)
+    return OpenFile(name, directory, fd, stat.st_ino, size, generation, pread, "", compressed)
 
 
 def _gunzip(fd: int, key: tuple[int, int, int, int]) -> bytes | None:
