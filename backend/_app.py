@@ -17,6 +17,7 @@ from pydantic.fields import FieldInfo
 from pydantic_core import ErrorDetails
 
 from backend._events import Broadcaster, Emitter
+from shared.reader.files import LineCounts
 from shared.reader.follow import LogFollower
 from shared.writer.setup import get_logger
 
@@ -215,6 +216,8 @@ class AppContext:
     app_name: str | None = None
     emitter: Emitter = field(default_factory=Broadcaster)
     subscription: LogSubscription = field(init=False, repr=False)
+    line_counts: LineCounts = field(default_factory=LineCounts, repr=False)
+    """What `get_log_info` counted so far (it is polled: only appended bytes are read again)."""
 
     def __post_init__(self) -> None:
         self.subscription = LogSubscription(self.log_dir, self.app_name, self.emitter)

@@ -269,7 +269,7 @@ def get_log_info(app: AppContext) -> dict[str, Any]:
     ``estimated_entries`` is about how many lines the whole set holds.
     """
     files = log_files(app.log_dir, app.app_name)
-    summary = summarize(app.log_dir, app.app_name, MALFORMED_SCAN_BYTES)
+    summary = summarize(app.log_dir, app.app_name, MALFORMED_SCAN_BYTES, app.line_counts)
     return {
         "log_dir": str(app.log_dir),
         "app_name": app.app_name,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -122,7 +123,9 @@ def scan_unparsed(log_dir: Path, app_name: str | None = None, budget: int = -1) 
     return stats
 
 
-def _scan_newest_first(files: list[OpenFile], stats: ScanStats, budget: int) -> None:
+def _scan_newest_first(
+    files: list[OpenFile], stats: ScanStats, budget: int, memo: LineCounts | None = None
+) -> None:
     for item in sorted(files, key=lambda f: os.fstat(f.fd).st_mtime, reverse=True):
         if is_text(item):
             for _entry in text_forward(item, stats):
@@ -130,11 +133,78 @@ def _scan_newest_first(files: list[OpenFile], stats: ScanStats, budget: int) -> 
                     stats.complete = False
                     return
             continue
-        for chunk in chunks_forward(item.pread, 0, item.end, stats):
-            _note_unparsed(item, chunk, stats)
-            if 0 <= budget <= stats.scanned_bytes:
-                stats.complete = False
-                return
+        if not _count_lines(item, stats, budget, memo if memo is not None else LineCounts()):
+            stats.complete = False
+            return
+
+
+@dataclass(slots=True)
+class _Counted:
+    """What a file of JSON lines held up to ``end``: its raw and skipped lines."""
+
+    end: int = 0
+    raw: int = 0
+    skipped: int = 0
+    places: list[tuple[int, str]] = field(default_factory=list)
+    tail: bytes = b""
+    """The bytes just before ``end``: a file rewritten with the same first line differs here."""
+
+
+class LineCounts:
+    """Counts per file (inode, generation), so that polling `summarize` reads only what was
+    appended since: a file's content before ``end`` does not change (a truncated file has a new
+    generation; the bytes just before ``end`` are compared too). One per viewer; at most
+    `COUNTED_FILES` files are remembered."""
+
+    def __init__(self) -> None:
+        self.files: dict[tuple[int, str], _Counted] = {}
+
+
+COUNTED_FILES = 1024
+
+
+def _tail(item: OpenFile, end: int) -> bytes:
+    return item.pread(min(end, 256), max(0, end - 256))
+
+
+def _count_lines(item: OpenFile, stats: ScanStats, budget: int, memo: LineCounts) -> bool:
+    """Add a JSON-lines file's raw and skipped lines to ``stats``; False when the budget ended.
+
+    The bytes counted before count towards the budget as if read again.
+    """
+    key = (item.inode, item.generation or "")
+    before = memo.files.get(key) if item.generation else None
+    if before is None or before.end > item.end or _tail(item, before.end) != before.tail:
+        before = _Counted()
+    stats.scanned_bytes += before.end
+    local = ScanStats(keep=stats.keep)
+    end, finished = before.end, True
+    for chunk in chunks_forward(item.pread, before.end, item.end, local):
+        _note_unparsed(item, chunk, local)
+        end = chunk.base + (chunk.too_long or chunk.hi)
+        if 0 <= budget <= stats.scanned_bytes + local.scanned_bytes:
+            finished = False
+            break
+    stats.scanned_bytes += local.scanned_bytes
+    # A new value, not the old one changed: two threads counting at once must not add twice.
+    new_places = [(offset, reason) for _name, offset, reason in local.malformed_at]
+    counted = _Counted(
+        end,
+        before.raw + local.raw,
+        before.skipped + local.skipped,
+        (before.places + new_places)[: stats.keep],
+        _tail(item, end),
+    )
+    if item.generation:
+        if len(memo.files) >= COUNTED_FILES and key not in memo.files:
+            memo.files.clear()
+        memo.files[key] = counted
+    stats.raw += counted.raw
+    stats.skipped += counted.skipped
+    stats.malformed += counted.raw + counted.skipped
+    room = max(0, stats.keep - len(stats.malformed_at))
+    stats.malformed_at += [(item.name, offset, reason) for offset, reason in counted.places[:room]]
+    return finished
 
 
 def count_malformed(log_dir: Path, app_name: str | None = None, budget: int = -1) -> int:
@@ -142,8 +212,16 @@ def count_malformed(log_dir: Path, app_name: str | None = None, budget: int = -1
     return scan_unparsed(log_dir, app_name, budget).malformed
 
 
-def summarize(log_dir: Path, app_name: str | None = None, budget: int = -1) -> dict[str, Any]:
+def summarize(
+    log_dir: Path,
+    app_name: str | None = None,
+    budget: int = -1,
+    memo: LineCounts | None = None,
+) -> dict[str, Any]:
     """What `get_log_info` tells about a log directory besides its files.
+
+    ``memo`` (one per viewer) keeps the counts of files read before, so a page polling this
+    reads only what was appended since.
 
     Returns:
         ``sources`` (``[{name, files, size}]``, files oldest first), ``raw`` and ``skipped``
@@ -162,7 +240,7 @@ def summarize(log_dir: Path, app_name: str | None = None, budget: int = -1) -> d
             for source in logset.sources
         ]
         estimate = sum(_estimate_lines(item) for item in logset.files)
-        _scan_newest_first(logset.files, stats, budget)
+        _scan_newest_first(logset.files, stats, budget, memo)
     return {
         "sources": sources,
         "raw": stats.raw,

@@ -579,3 +579,20 @@ class TestSources:
             app, "export_logs", {"output_path": str(tmp_path / "n.jsonl"), "source": "node"}
         )
         assert result["count"] == 3
+
+    def test_log_info_polled_counts_appended_lines_and_notices_a_rewrite(
+        self, app: AppContext, node: Path
+    ) -> None:
+        """Counts carried from the last call take in appended junk, and start over when the
+        file was rewritten with the same first line (a new history behind it)."""
+        assert dispatch(app, "get_log_info", {})["raw"] == 1
+        with node.open("ab") as out:
+            out.write(b"more junk\n")
+        info = dispatch(app, "get_log_info", {})
+        assert (info["raw"], [u["offset"] for u in info["unparsed"]][-1]) == (
+            2,
+            node.read_bytes().index(b"more junk"),
+        )
+        first = node.read_bytes().split(b"\n", 1)[0]
+        node.write_bytes(first + b"\n" + b'{"level":30,"time":1767225609000,"msg":"clean"}\n' * 3)
+        assert dispatch(app, "get_log_info", {})["raw"] == 0
