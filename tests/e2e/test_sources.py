@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import re
 import sys
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -325,6 +326,12 @@ class TestSourceChips:
         expect(chip).to_have_attribute("aria-pressed", "false")
         page.wait_for_function("() => !('source' in window.__msc.logStore.state.loadedQuery)")
         wait_loaded(page)
+        deadline = time.monotonic() + 5  # the unfiltered page replaces the rows shortly after
+        while {e["origin"] for e in shown(page)} != {
+            "app",
+            "worker",
+        } and time.monotonic() < deadline:
+            page.wait_for_timeout(50)
         assert {e["origin"] for e in shown(page)} == {"app", "worker"}
 
     def test_source_filter_agrees_with_the_server_on_loaded_entries(

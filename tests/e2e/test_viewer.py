@@ -430,7 +430,11 @@ class TestUntrustedText:
         cell.click()
         expect(page.locator(".detail__message")).to_have_text(payload)
         page.keyboard.press("/")
-        page.keyboard.type("onerror")  # highlighting builds DOM around the hit: still text
+        search = page.locator("msc-search-box input")
+        expect(search).to_be_focused()
+        # One input event: typed key by key, the box lost its focus after the first key about
+        # one run in fifteen on this machine (to be looked into; not what this test is about).
+        search.fill("onerror")  # highlighting builds DOM around the hit: still text
         expect(page.locator(".row:not([hidden]) .c-message .msg > mark")).to_have_text("onerror")
         page.wait_for_timeout(300)
         assert page.evaluate("() => window.__xss") is None
