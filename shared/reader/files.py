@@ -304,8 +304,10 @@ def clear_log_files(log_dir: Path, app_name: str | None = None) -> ClearResult:
 
 
 def _clear_source(directory: Path, base: str, names: list[str]) -> tuple[int, int]:
-    # Listed again under the lock: a rotation may have renamed files since the discovery.
-    current = {name for _, name in rotation_names(directory, base)} | set(names)
+    # Listed again under the lock: a rotation may have renamed files since the discovery. The
+    # active file first, then the rotated ones newest first, as our writers' rotation goes.
+    numbered = [name for _, name in rotation_names(directory, base)]
+    current = numbered + [name for name in names if name not in numbered]
     removed = cleared = 0
     for name in current:
         path = directory / name
