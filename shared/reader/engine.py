@@ -363,7 +363,7 @@ def _bisect(source: OpenSource, key: Key, stats: ScanStats) -> _Start:
     """
     stamp = key[0]
     index = len(source.files) - 1
-    while index > 0 and (_first_time(source.files[index]) or "") > stamp:
+    while index > 0 and (_time_after(source.files[index], 0) or "") > stamp:
         index -= 1
     item = source.files[index]
     low, high = 0, item.end
@@ -376,10 +376,6 @@ def _bisect(source: OpenSource, key: Key, stats: ScanStats) -> _Start:
             low = middle
     end = _line_start_after(item, min(item.end, high + BISECT_SLACK))
     return _Start(index, end, below=key)
-
-
-def _first_time(item: OpenFile) -> str | None:
-    return _time_after(item, 0)
 
 
 def _time_after(item: OpenFile, offset: int) -> str | None:

@@ -28,7 +28,6 @@ __all__ = [
     "ClearResult",
     "LogFileInfo",
     "clear_log_files",
-    "count_malformed",
     "log_files",
 ]
 
@@ -205,11 +204,6 @@ def _count_lines(item: OpenFile, stats: ScanStats, budget: int, memo: LineCounts
     room = max(0, stats.keep - len(stats.malformed_at))
     stats.malformed_at += [(item.name, offset, reason) for offset, reason in counted.places[:room]]
     return finished
-
-
-def count_malformed(log_dir: Path, app_name: str | None = None, budget: int = -1) -> int:
-    """The number of lines `scan_unparsed` finds (raw and skipped)."""
-    return scan_unparsed(log_dir, app_name, budget).malformed
 
 
 def summarize(

@@ -59,11 +59,6 @@ def active_name(app_name: str) -> str:
     return f"{app_name}.log"
 
 
-def lock_name(app_name: str) -> str:
-    """Our writer's rotation lock file name for ``app_name``."""
-    return f"{app_name}.log.lock"
-
-
 def set_names(log_dir: Path, app_name: str) -> list[tuple[int, str]]:
     """``(index, name)`` of our writer's numbered set, newest first; index 0 is the active file.
 

@@ -143,7 +143,7 @@ def known_names() -> list[tuple[str, str]]:
     return [*named, *_COMMON.items(), *words]
 
 
-def band_of(label: str, scheme: str | None = None) -> tuple[str, str | None]:
+def band_of(label: str | None, scheme: str | None = None) -> tuple[str, str | None]:
     """The band of a level label and the label to keep (None when it is the band's own name).
 
     Args:
@@ -153,11 +153,11 @@ def band_of(label: str, scheme: str | None = None) -> tuple[str, str | None]:
     Returns:
         ``(band, level_name)``; a label without any severity word is in the ``info`` band.
     """
-    text = label.strip()
-    if not text:
+    text = (label or "").strip()
+    if not text:  # no level written: info, and nothing to keep
         return "info", None
     band = _lookup(text.lower(), scheme) or _search(text) or "info"
-    return band, label_of(label, band)
+    return band, label_of(label or "", band)
 
 
 def known_band(label: str, scheme: str | None = None) -> str | None:

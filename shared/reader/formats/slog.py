@@ -38,7 +38,7 @@ def convert(obj: dict[str, Any]) -> Record:
     """Map a slog line."""
     rest = dict(obj)
     label = take(rest, ("level",), text)
-    band, level_name = levels.band_of(label, "slog") if label else ("info", None)
+    band, level_name = levels.band_of(label, "slog")
     source = rest.get("source")
     where = location(source.get("file"), source.get("line")) if isinstance(source, dict) else None
     if where is not None and isinstance(source, dict):

@@ -34,7 +34,7 @@ def convert(obj: dict[str, Any]) -> Record:
     """Map a structlog event dict."""
     rest = dict(obj)
     label = take(rest, ("level", "log_level"), text)
-    band, level_name = levels.band_of(label) if label is not None else ("info", None)
+    band, level_name = levels.band_of(label)
     entry = make_record(
         timestamp=take(rest, ("timestamp",), any_time),
         level=band,

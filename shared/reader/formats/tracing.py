@@ -43,7 +43,7 @@ def convert(obj: dict[str, Any]) -> Record:
     rest = dict(obj)
     event: dict[str, Any] = dict(rest.pop("fields"))
     label = take(rest, ("level",), text)
-    band, level_name = levels.band_of(label, "tracing") if label else ("info", None)
+    band, level_name = levels.band_of(label, "tracing")
     source = location(rest.get("filename"), rest.get("line_number"))
     if source is not None:
         rest.pop("filename")

@@ -42,7 +42,7 @@ def convert(obj: dict[str, Any]) -> Record:
     """Map a winston line."""
     rest = dict(obj)
     label = take(rest, ("level",), text)
-    band, level_name = levels.band_of(label, "winston") if label else ("info", None)
+    band, level_name = levels.band_of(label, "winston")
     entry = make_record(
         timestamp=take(rest, ("timestamp",), any_time),
         level=band,

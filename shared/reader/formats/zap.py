@@ -35,7 +35,7 @@ def convert(obj: dict[str, Any]) -> Record:
     """Map a zap line."""
     rest = dict(obj)
     label = take(rest, ("level",), text)
-    band, level_name = levels.band_of(label, "zap") if label else ("info", None)
+    band, level_name = levels.band_of(label, "zap")
     entry = make_record(
         timestamp=take(rest, ("ts",), any_time),
         level=band,

@@ -37,7 +37,7 @@ def convert(obj: dict[str, Any]) -> Record:
     """Map a zerolog line."""
     rest = dict(obj)
     label = take(rest, ("level",), text)
-    band, level_name = levels.band_of(label, "zerolog") if label else ("info", None)
+    band, level_name = levels.band_of(label, "zerolog")
     entry = make_record(
         timestamp=take(rest, ("time",), any_time),
         level=band,
