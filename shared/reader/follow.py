@@ -14,9 +14,11 @@ few ``stat`` calls, so polling stays cheap, and new lines are seen within the in
    Each is read up to a size taken newest file first, which keeps every writer's lines in order.
    A partial last line waits for its newline.
 3. When the path names another file, the old one has been rotated: the new active file is
-   opened, the files rotated in between (``.k-1`` … ``.1``) are found by walking the set, and all
-   are read in the same poll. When the old file was deleted instead (``clear_logs`` deletes the
-   rotated files), the batch says ``cleared``.
+   opened, the files rotated in between (``.k-1`` … ``.1``) are found by walking the set up to
+   the first file already read, and all are read in the same poll. A file is known by its inode
+   and first line: once retired it is never opened again, and a walk during which the active
+   file changed again is thrown away and walked again. When the old file was deleted instead
+   (``clear_logs`` deletes the rotated files), the batch says ``cleared``.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import heapq
 import os
 import threading
 import time
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -52,6 +55,10 @@ __all__ = ["FollowBatch", "LogFollower"]
 
 #: How long a rotated-away file is still drained for late lines of other writers.
 RETIRE_AFTER_S = 2.0
+#: How often a rotation walk is tried again when the active file changed during it.
+WALK_ATTEMPTS = 8
+#: How many closed files a follower remembers, so that a walk never reads one again.
+REMEMBER_CLOSED = 256
 #: How often the directory is listed again for new sources.
 DISCOVER_EVERY_S = 1.0
 #: A plain-text entry is complete when its file has had no new line for this long (or when the
@@ -211,7 +218,11 @@ class _SetFollower:
         # A str, built once: a poll that finds nothing costs ~10 µs, Path arithmetic ~5 of them.
         self._active_path = os.path.join(directory, active)
         self._current = self._open(active, at_end=not from_start)
+        # The set was empty when following began: every file that appears in it is news.
+        self._fresh = self._current is None and not rotation_names(directory, active)
         self._retired: list[_Tracked] = []
+        # Files read and closed: (inode, generation), as an inode alone may be reused.
+        self._closed: deque[tuple[int, str | None]] = deque(maxlen=REMEMBER_CLOSED)
         self._start = (self._current, self._current.pos) if self._current else None
 
     @property
@@ -227,7 +238,7 @@ class _SetFollower:
         """What is new in this source."""
         batch = _Batch()
         if self._current is None:
-            self._current = self._open(self._active, at_end=False)
+            self._first_open()
         if self._current is not None:
             self._read(batch)
             if self._path_moved(self._current) and self._switch(batch):
@@ -240,7 +251,7 @@ class _SetFollower:
             if now - retired.retired_at > RETIRE_AFTER_S:
                 self._retired.remove(retired)
                 self._flush_quiet(retired, batch)
-                os.close(retired.fd)
+                self._forget(retired)
         return batch
 
     def close(self) -> None:
@@ -249,6 +260,19 @@ class _SetFollower:
             if tracked is not None:
                 os.close(tracked.fd)
         self._current, self._retired = None, []
+
+    def _first_open(self) -> None:
+        """Open the active file that was missing; in a fresh set, also the files rotated since."""
+        if not self._fresh:
+            self._current = self._open(self._active, at_end=False)
+            return
+        walked = self._walk(None)
+        if walked is not None:
+            self._current, between, _met = walked
+            now = time.monotonic()
+            for tracked in between:
+                tracked.retired_at = now
+            self._retired.extend(between)
 
     def _open(self, name: str, *, at_end: bool) -> _Tracked | None:
         try:
@@ -288,7 +312,7 @@ class _SetFollower:
         batch.entries.clear()
         batch.cleared = True
         for tracked in self._retired:
-            os.close(tracked.fd)
+            self._forget(tracked)
         self._retired = []
 
     def _truncated(self, tracked: _Tracked, size: int) -> bool:
@@ -392,22 +416,20 @@ class _SetFollower:
         """
         old = self._current
         assert old is not None
-        new = self._open(self._active, at_end=False)
-        if new is None or new.inode == old.inode:  # mid-rotation: look again next poll
-            if new is not None:
-                os.close(new.fd)
+        walked = self._walk(old)
+        if walked is None:  # mid-rotation, or rotating faster than we walk: look again next poll
             return False
-        between, found = self._between(old, new.inode)
+        new, between, met = walked
         now = time.monotonic()
-        if not found and os.fstat(old.fd).st_nlink == 0:
+        if not met and os.fstat(old.fd).st_nlink == 0:
             # Our file was deleted, not rotated: the log was cleared (or rotated past max_files
             # since the last poll). What we still held is gone; every file left is newer.
-            os.close(old.fd)
+            self._forget(old)
             self._clear(batch)
         else:
             old.retired_at = now
             self._retired.append(old)
-            if not found:  # renamed out of the set: which files are newer cannot be told
+            if not met:  # renamed out of the set: which files are newer cannot be told
                 self._close_all(between)
                 between = []
         for tracked in between:  # kept a while too: other writers may add late lines
@@ -416,39 +438,68 @@ class _SetFollower:
         self._current = new
         return True
 
-    def _between(self, old: _Tracked, new_inode: int) -> tuple[list[_Tracked], bool]:
-        """Rotated files older than ``new_inode`` and newer than ``old``, oldest first.
+    def _walk(self, old: _Tracked | None) -> tuple[_Tracked, list[_Tracked], bool] | None:
+        """The new active file, and the files rotated between ``old`` and it, oldest first.
 
-        Walks the set newest first, number by number: rotation only moves files to higher
-        numbers, so a file may be met twice (dropped by inode), never skipped. When a rotation
-        moves our old file past the highest number, the walk is tried again.
+        Walks the set newest first, number by number, up to the first file already known (``old``
+        or one retired before it). Rotation only moves files to higher numbers, so a file that
+        existed when the walk began is met (maybe twice: dropped by identity), never skipped, and
+        first met in age order. A file created during the walk could be met out of order: so the
+        walk commits only if the active file is still the one it began with, else walks again.
 
         Returns:
-            The files opened at offset 0, and whether ``old`` was met (if not, the files are
-            all those older than ``new_inode``).
+            The new active file, the files between (opened at offset 0), and whether a known
+            file was met (if not, the files are all those older than the new one). None when the
+            active file is missing or unchanged, or kept changing during every attempt.
         """
-        for _attempt in range(3):
+        for _attempt in range(WALK_ATTEMPTS):
+            new = self._open(self._active, at_end=False)
+            if new is None or (old is not None and new.inode == old.inode):
+                if new is not None:
+                    os.close(new.fd)
+                return None
             found: list[_Tracked] = []
-            seen = {new_inode}
-            past_new = False
-            for name in self._names_newest_first():
+            seen = {new.inode}
+            met = False
+            for name in self._names_newest_first()[1:]:
                 tracked = self._open(name, at_end=False)
                 if tracked is None:
                     continue
-                if tracked.inode == old.inode:
+                if self._known(tracked):
                     os.close(tracked.fd)
-                    return found[::-1], True
-                if tracked.inode == new_inode:
-                    past_new = True
-                if not past_new or tracked.inode in seen:  # newer than ``new``, or met twice
+                    met = True
+                    break
+                if tracked.inode in seen:  # met twice: a rotation moved it up meanwhile
                     os.close(tracked.fd)
                     continue
                 seen.add(tracked.inode)
                 found.append(tracked)
-            if _attempt == 2 or os.fstat(old.fd).st_nlink == 0:
-                return found[::-1], False
-            self._close_all(found)  # old may have moved past the highest number: walk again
-        return [], False  # not reached
+            if self._still_active(new):
+                return new, found[::-1], met
+            self._close_all([new, *found])
+        return None
+
+    def _known(self, tracked: _Tracked) -> bool:
+        """Whether ``tracked`` is a file this follower read already (it is never read again)."""
+        if tracked.inode == self._current_inode() or any(
+            tracked.inode == retired.inode for retired in self._retired
+        ):
+            return True  # held open: its inode cannot have been reused
+        return (tracked.inode, tracked.generation) in self._closed
+
+    def _current_inode(self) -> int | None:
+        return None if self._current is None else self._current.inode
+
+    def _still_active(self, new: _Tracked) -> bool:
+        try:
+            return os.stat(self._active_path).st_ino == new.inode
+        except OSError:
+            return False
+
+    def _forget(self, tracked: _Tracked) -> None:
+        """Close a file for good, remembering it so that a walk never reads it again."""
+        self._closed.append((tracked.inode, tracked.generation))
+        os.close(tracked.fd)
 
     def _names_newest_first(self) -> list[str]:
         """``<app>.log``, ``.1`` … up to past the highest number listed, whether listed or not.

@@ -711,8 +711,11 @@ class TestFollowerUnderRotationAndClears:
                     written = pause(writers)
                     if variant == "caught_up":
                         collector.catch_up(written)
-                        if active.stat().st_size == 0:  # just rotated: give the clear a line
-                            written["a"] = writers[0].last_seq("step", "paused")
+                        # Just rotated: give the clear a line to truncate, or it cannot be
+                        # seen. A writer still holding the rotated file would write there.
+                        while active.stat().st_size == 0:
+                            for writer in writers:
+                                written[writer.tag] = writer.last_seq("step", "paused")
                             collector.catch_up(written)
                     destroyed.append({t: (collector.last[t], written[t]) for t in tags})
                     rotations += rotated_files(log_dir)
