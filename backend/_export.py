@@ -4,6 +4,11 @@ Entries stream from the reader into a temporary file beside the target, which th
 target's name in one step (a hard link when the target must not be replaced, so a file created
 meanwhile is never clobbered; `os.replace` otherwise). A failure at any point removes the
 temporary file: an export is either complete or absent.
+
+Exported text is untrusted log text. A target the log itself would read (``app.log.3``,
+``export.jsonl`` in the directory shown) or a writers' lock is refused. CSV cells that a
+spreadsheet would evaluate as formulas get a leading ``'`` (OWASP's advice); TXT lines escape
+control characters as the console does (`shared.writer.escape`).
 """
 
 from __future__ import annotations
@@ -21,6 +26,8 @@ from typing import IO, Any, Literal
 import orjson
 
 from backend._app import CommandError, ErrorCode
+from shared.reader.sources import would_read
+from shared.writer.escape import escape, escape_json
 
 __all__ = ["CSV_COLUMNS", "RECORD_KEYS", "WRITERS", "ExportFormat", "export_target", "write_export"]
 
@@ -45,20 +52,25 @@ _OS_CODES: dict[int, ErrorCode] = {
 #: Characters of the target's name kept in the temporary file's name, so that a target whose name
 #: is near the file system's limit still leaves room for the prefix and suffix.
 _TEMP_NAME_CHARS = 100
+#: A CSV cell starting with one of these (after any blanks) is a formula to a spreadsheet, and
+#: one starting with a tab, CR or LF may become one: OWASP's "CSV Injection" list.
+_FORMULA_STARTS = ("=", "+", "-", "@")
+_BLANK_STARTS = ("\t", "\r", "\n")
 
 
-def export_target(output_path: Path, *, overwrite: bool, log_paths: Iterable[Path]) -> Path:
+def export_target(output_path: Path, *, overwrite: bool, log_dir: Path) -> Path:
     """Return the absolute target path after checking it can be written.
 
     Args:
         output_path: The requested path (``~`` is expanded, relative paths are taken from the
             working directory).
         overwrite: Whether an existing file may be replaced.
-        log_paths: The files of the log set, which must not be overwritten by their own export.
+        log_dir: The log shown (a directory or one file): its export must not join it.
 
     Raises:
-        CommandError: ``invalid_args`` (a directory, a device or other non-regular file, a log
-            file, a parent that is a file, a name too long, ``~user`` of no user), ``not_found``
+        CommandError: ``invalid_args`` (a directory, a device or other non-regular file, a name
+            the log shown reads or its writers lock, a parent that is a file, a name too long,
+            ``~user`` of no user), ``not_found``
             (the directory is missing), ``already_exists`` (a file is there and ``overwrite`` is
             false), or the OS's refusal to look (see `refused`).
     """
@@ -70,13 +82,13 @@ def export_target(output_path: Path, *, overwrite: bool, log_paths: Iterable[Pat
             "invalid_args", f"output_path: cannot expand {head!r}: no such home directory"
         ) from None
     try:
-        _check_target(target, overwrite=overwrite, log_paths=log_paths)
+        _check_target(target, overwrite=overwrite, log_dir=log_dir)
     except OSError as exc:  # e.g. a name too long, a directory we may not search
         raise refused(target, exc) from None
     return target
 
 
-def _check_target(target: Path, *, overwrite: bool, log_paths: Iterable[Path]) -> None:
+def _check_target(target: Path, *, overwrite: bool, log_dir: Path) -> None:
     if target.is_dir():
         raise CommandError("invalid_args", f"output_path: {target} is a directory, not a file")
     if target.exists() and not target.is_file():  # replacing /dev/null or a FIFO is no export
@@ -85,10 +97,30 @@ def _check_target(target: Path, *, overwrite: bool, log_paths: Iterable[Path]) -
         raise CommandError("invalid_args", f"output_path: {target.parent} is not a directory")
     if not target.parent.is_dir():
         raise CommandError("not_found", f"output_path: directory {target.parent} does not exist")
-    if target in {Path(os.path.abspath(path)) for path in log_paths}:
-        raise CommandError("invalid_args", f"output_path: {target} is one of the log files")
+    if _joins_the_log(target, log_dir):
+        raise CommandError(
+            "invalid_args",
+            f"output_path: {target} is in the log directory shown, under a name the viewer reads"
+            " as a log file (or writers lock); choose another name or directory",
+        )
     if not overwrite and (target.exists() or target.is_symlink()):
         raise _exists(target)
+
+
+def _joins_the_log(target: Path, log_dir: Path) -> bool:
+    """Whether ``target`` is the file shown, or a name its directory's log reads or locks.
+
+    Directories are compared by their real paths (a symlink or ``..`` is no way around it).
+    Without this an export to ``app.log.3`` would join the set (every entry then read twice)
+    and one over ``app.log.lock`` would replace the writers' lock.
+    """
+    if log_dir.is_file():  # one file shown (as the reader decides): it, and its directory
+        if os.path.realpath(target) == os.path.realpath(log_dir):
+            return True
+        log_dir = log_dir.parent
+    if os.path.realpath(target.parent) != os.path.realpath(log_dir):
+        return False
+    return target.name.endswith(".lock") or would_read(log_dir, target.name)
 
 
 def refused(target: Path, exc: OSError) -> CommandError:
@@ -192,9 +224,10 @@ def _write_csv(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
 def _csv_cell(value: Any) -> str:
     if value is None:
         return ""
-    if isinstance(value, dict | list):
-        return orjson.dumps(value).decode()
-    return str(value)
+    text = orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
+    if text.startswith(_BLANK_STARTS) or text.lstrip().startswith(_FORMULA_STARTS):
+        return "'" + text  # shown as text, not evaluated (a negative number too: "'-5")
+    return text
 
 
 def _write_txt(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
@@ -208,15 +241,20 @@ def _write_txt(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
 def text_line(entry: dict[str, Any]) -> str:
     """One entry as a readable line: time, level and category in aligned columns, then
     ``target: message`` and the fields as compact JSON.
+
+    Control characters are escaped as on the console (a CR cannot overwrite the line under
+    ``cat``); a message keeps its newlines and tabs, its further lines indented.
     """
-    head = f"{entry.get('timestamp', '')} {str(entry.get('level', '')).upper():<5} "
-    head += f"{'[' + str(entry.get('category', '')) + ']':<13} "
-    target = entry.get("target") or ""
+    level, category = escape(str(entry.get("level", "")).upper()), entry.get("category", "")
+    head = f"{escape(str(entry.get('timestamp', '')))} {level:<5} "
+    head += f"{'[' + escape(str(category)) + ']':<13} "
+    target = escape(str(entry.get("target") or ""))
+    message = escape(str(entry.get("message", "")), keep="\n\t")
     # Continuation lines of a multi-line message are indented under the first one.
-    body = str(entry.get("message", "")).replace("\n", "\n" + " " * len(head))
+    body = message.replace("\n", "\n" + " " * len(head))
     line = f"{head}{target + ': ' if target else ''}{body}"
     fields = entry.get("fields")
-    return f"{line}  {orjson.dumps(fields).decode()}" if fields else line
+    return f"{line}  {escape_json(orjson.dumps(fields).decode())}" if fields else line
 
 
 #: The writer of each export format; each returns the number of entries written.

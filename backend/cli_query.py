@@ -2,6 +2,11 @@
 
 Start-up matters here (a query should answer in well under 150 ms), so this module imports only
 the pydantic-free engine; `tail` pulls in the follower when it starts following.
+
+Log text is untrusted: everything printed from it (keys, values, messages, targets, file and
+source names in errors) goes through `shared.writer.escape`, as on the library's console, and
+each text is cut at 64 KiB with a marker saying how much more there was (``--json`` prints it
+whole, with the same characters escaped as ``\\uXXXX``).
 """
 
 from __future__ import annotations
@@ -24,12 +29,12 @@ from shared.reader.engine import CursorNotFound, InvalidCursor, newest_entries
 from shared.reader.match import Criteria, Matcher
 from shared.reader.records import CATEGORIES, LEVELS
 from shared.reader.scan import ScanStats
+from shared.writer.escape import PRINT_LIMIT, escape, escape_json
 
 __all__ = ["main", "register"]
 
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # terminal escapes in untrusted text
 _LEVEL_COLORS = {"trace": "2", "debug": "34", "info": "32", "warn": "33", "error": "1;31"}
 _CATEGORY_WIDTH = max(len(name) for name in CATEGORIES)
 
@@ -138,7 +143,7 @@ def _shown(args: argparse.Namespace, dirs: ViewerDirs | None) -> Shown | None:
     try:
         return shown_log(args, dirs)
     except LocationError as exc:
-        print(f"msc-logs {args.command}: {exc}", file=sys.stderr)
+        print(f"msc-logs {args.command}: {escape(str(exc))}", file=sys.stderr)
         return None
 
 
@@ -156,7 +161,8 @@ def run_query(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
     except InvalidCursor as exc:
         args.cli_parser.error(str(exc).replace("before:", "--before:", 1))
     except CursorNotFound as exc:
-        print(f"msc-logs query: {exc}".replace("before:", "--before:", 1), file=sys.stderr)
+        message = escape(str(exc)).replace("before:", "--before:", 1)
+        print(f"msc-logs query: {message}", file=sys.stderr)
         return 1
     printer = _Printer(sys.stdout, args)
     with _quiet_broken_pipe():
@@ -218,6 +224,8 @@ class _Printer:
             out = self._stream.buffer if hasattr(self._stream, "buffer") else None
             for entry in entries:
                 data = orjson.dumps(entry, option=orjson.OPT_APPEND_NEWLINE)
+                if not data.isascii() or b"\x7f" in data:  # orjson writes DEL, C1, bidi raw
+                    data = escape_json(data.decode()).encode()
                 if out is not None:
                     out.write(data)
                 else:
@@ -227,17 +235,20 @@ class _Printer:
         self._stream.flush()
 
     def _line(self, entry: dict[str, Any]) -> str:
-        stamp = entry["timestamp"].replace("T", " ").rstrip("Z")
-        level, category = entry["level"], entry["category"]
+        stamp = escape(entry["timestamp"].replace("T", " ").rstrip("Z"))
+        level, category = entry["level"], escape(entry["category"])
         parts = [
             self._paint(stamp, "2"),
-            self._paint(f"{level.upper():<5}", _LEVEL_COLORS[level]),
+            self._paint(f"{escape(level.upper()):<5}", _LEVEL_COLORS.get(level, "0")),
             self._paint(f"{category:<{_CATEGORY_WIDTH}}", "36"),
-            _clean(entry["message"]),
+            escape(entry["message"], limit=PRINT_LIMIT),
         ]
-        extra = " ".join(f"{key}={_value(value)}" for key, value in entry["fields"].items())
+        extra = " ".join(
+            f"{escape(key, limit=PRINT_LIMIT)}={_value(value)}"
+            for key, value in entry["fields"].items()
+        )
         if entry["target"]:
-            extra = f"[{_clean(entry['target'])}] {extra}"
+            extra = f"[{escape(entry['target'], limit=PRINT_LIMIT)}] {extra}"
         if extra.strip():
             parts.append(self._paint(extra.strip(), "2"))
         return "  ".join(parts) + "\n"
@@ -248,12 +259,8 @@ class _Printer:
 
 def _value(value: object) -> str:
     if isinstance(value, str) and value and not any(c.isspace() or c == '"' for c in value):
-        return _clean(value)
-    return _clean(orjson.dumps(value).decode())
-
-
-def _clean(text: str) -> str:
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text.replace("\n", "\\n"))
+        return escape(value, limit=PRINT_LIMIT)
+    return escape(orjson.dumps(value).decode(), limit=PRINT_LIMIT)
 
 
 def _report_malformed(stats: ScanStats) -> None:
@@ -261,7 +268,7 @@ def _report_malformed(stats: ScanStats) -> None:
         name, offset, reason = stats.malformed_at[0]
         print(
             f"msc-logs query: skipped {stats.malformed} malformed line(s);"
-            f" first: {name} at byte {offset}: {reason}",
+            f" first: {escape(name)} at byte {offset}: {escape(reason)}",
             file=sys.stderr,
         )
 

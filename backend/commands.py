@@ -224,7 +224,8 @@ def export_logs(
 
     Raises:
         CommandError: ``already_exists`` (target exists, ``overwrite`` false), ``not_found``
-            (missing directory), ``invalid_args`` (target is a directory or a log file).
+            (missing directory), ``invalid_args`` (target is a directory, or a name the log
+            shown reads or its writers lock: ``app.log.3``, ``export.jsonl``, ``*.lock``).
     """
     query = _query(
         level=level,
@@ -238,8 +239,7 @@ def export_logs(
         span_id=span_id,
         raw_only=raw_only,
     )
-    log_paths = [f.path for f in log_files(app.log_dir, app.app_name)]
-    target = export_target(output_path, overwrite=overwrite, log_paths=log_paths)
+    target = export_target(output_path, overwrite=overwrite, log_dir=app.log_dir)
     entries = iter_logs(app.log_dir, query, app_name=_source(app, source))
     count, size = write_export(target, format, entries, overwrite=overwrite)
     return {"path": str(target), "count": count, "bytes": size}

@@ -132,6 +132,16 @@ def find_sources(path: Path, app_name: str | None = None) -> list[Source]:
     return sources
 
 
+def would_read(directory: Path, name: str) -> bool:
+    """Whether a file called ``name`` in ``directory`` is, or would be, read as part of its log.
+
+    The same rule as `find_sources`, applied to the directory's names plus ``name``: an export
+    must not join the log it was taken from (``app.log.3``, ``export.jsonl``).
+    """
+    names = [*_listdir(directory), name]
+    return any(name in source.names for source in _group(directory, names))
+
+
 def _group(directory: Path, names: list[str]) -> list[Source]:
     listed = set(names)
     groups: dict[str, list[tuple[tuple[int, str], str]]] = {}

@@ -2,8 +2,11 @@
 
 ``HH:MM:SS.mmm LEVEL category    target               message key=value …`` with the
 traceback, if any, on the following lines. Colored only when asked (stderr is a TTY and
-``NO_COLOR`` is unset, decided by `init_logging`). Log text is untrusted: control characters in
-messages and values are escaped so a record cannot move the cursor or recolor the terminal.
+``NO_COLOR`` is unset, decided by `init_logging`). Log text is untrusted: every text taken from
+the record (target, message, category, keys, values, span name, traceback) goes through
+`shared.writer.escape.escape`, so a record cannot move the cursor, recolor or clear the terminal
+or write its clipboard. On the console each text is cut at `PRINT_LIMIT` characters (64 KiB)
+with a marker saying how much more there was; the text file keeps it whole.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from typing import Any, TextIO
 import orjson
 
 from shared.writer.encode import json_default, safe_repr, sanitize
+from shared.writer.escape import PRINT_LIMIT, escape
 
 __all__ = ["ConsoleSink", "format_line", "wants_color"]
 
@@ -29,9 +33,6 @@ _LEVEL_STYLE = {
     "warn": "\x1b[33m",
     "error": "\x1b[1;31m",
 }
-# C0 controls and DEL, except newline and tab which tracebacks need.
-_CONTROL = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F) if code not in (0x09, 0x0A)}
-_CONTROL_IN_LINE = {**_CONTROL, 0x0A: "\\n", 0x09: "\\t"}
 _NEEDS_QUOTES = re.compile(r'[\s"=\\]|^$').search
 _TRAILER_KEYS = ("span", "pid", "source")
 
@@ -54,56 +55,66 @@ def wants_color(stream: TextIO | None, no_color: str | None) -> bool:
         return False
 
 
-def format_line(record: Mapping[str, Any], *, colors: bool, full_time: bool) -> str:
+def format_line(
+    record: Mapping[str, Any], *, colors: bool, full_time: bool, limit: int | None = None
+) -> str:
     """Render a record as one readable line (plus traceback lines).
 
     Args:
         record: A record as the writer builds it (PROTOCOL keys).
         colors: Add ANSI colors.
         full_time: Show the whole timestamp instead of the time of day.
+        limit: Cut each text of the record at this many characters (the console:
+            `PRINT_LIMIT`); None: whole (the text file).
 
     Returns:
         The text, without a final newline.
     """
-    stamp = record["timestamp"] if full_time else record["timestamp"][11:23]
+    stamp = escape(record["timestamp"] if full_time else record["timestamp"][11:23])
     level = record["level"]
     fields = record["fields"]
-    tail = _pairs(fields, record, include_pid=full_time)
-    message = _clean(str(record["message"]), _CONTROL_IN_LINE)
-    target = record["target"] or "-"
+    tail = _pairs(fields, record, include_pid=full_time, limit=limit)
+    message = escape(str(record["message"]), limit=limit)
+    target = escape(str(record["target"] or "-"), limit=limit)
+    category, level_name = escape(str(record["category"])), escape(str(level).upper())
     if colors:
         head = (
-            f"{_DIM}{stamp}{_RESET} {_LEVEL_STYLE.get(level, '')}{level.upper():<5}{_RESET} "
-            f"{_CYAN}{record['category']:<11}{_RESET} {_DIM}{target:<20}{_RESET} {message}"
+            f"{_DIM}{stamp}{_RESET} {_LEVEL_STYLE.get(level, '')}{level_name:<5}{_RESET} "
+            f"{_CYAN}{category:<11}{_RESET} {_DIM}{target:<20}{_RESET} {message}"
         )
         tail = f"{_DIM}{tail}{_RESET}" if tail else ""
     else:
-        head = f"{stamp} {level.upper():<5} {record['category']:<11} {target:<20} {message}"
+        head = f"{stamp} {level_name:<5} {category:<11} {target:<20} {message}"
     exception = fields.get("exception") if isinstance(fields, Mapping) else None
     if isinstance(exception, str):
-        tail += "\n" + _clean(exception, _CONTROL).rstrip("\n")
+        tail += "\n" + escape(exception.rstrip("\n"), keep="\n\t", limit=limit)
     return head + tail
 
 
-def _pairs(fields: Any, record: Mapping[str, Any], *, include_pid: bool) -> str:
+def _pairs(fields: Any, record: Mapping[str, Any], *, include_pid: bool, limit: int | None) -> str:
     parts = []
     if isinstance(fields, Mapping):
         parts = [
-            f"{_clean(str(key), _CONTROL_IN_LINE)}={_value(value)}"
+            f"{escape(str(key), limit=limit)}={_value(value, limit)}"
             for key, value in fields.items()
             if key != "exception" or not isinstance(value, str)
         ]
     span = record.get("span")
     if isinstance(span, Mapping) and span.get("name"):
-        parts.append(f"span={_value(span['name'])}")
+        parts.append(f"span={_value(span['name'], limit)}")
     if include_pid and record.get("pid") is not None:
-        parts.append(f"pid={record['pid']}")
+        parts.append(f"pid={_value(record['pid'], limit)}")
     if record.get("source"):
-        parts.append(f"source={_value(record['source'])}")
+        parts.append(f"source={_value(record['source'], limit)}")
     return (" " + " ".join(parts)) if parts else ""
 
 
-def _value(value: Any) -> str:
+def _value(value: Any, limit: int | None) -> str:
+    # orjson escapes C0 controls but writes DEL, C1 and bidi controls as they are: escape() them.
+    return escape(_rendered(value), limit=limit)
+
+
+def _rendered(value: Any) -> str:
     if isinstance(value, str):
         if not _NEEDS_QUOTES(value) and value.isprintable():
             return value
@@ -120,11 +131,7 @@ def _value(value: Any) -> str:
     try:
         return orjson.dumps(sanitize(value), default=json_default).decode()
     except Exception:  # whatever is left: its repr, never an exception
-        return _clean(safe_repr(value), _CONTROL_IN_LINE)
-
-
-def _clean(text: str, table: dict[int, str]) -> str:
-    return text if text.isprintable() else text.translate(table)
+        return safe_repr(value)
 
 
 class ConsoleSink:
@@ -149,7 +156,8 @@ class ConsoleSink:
         if stream is None:
             return
         try:
-            line = format_line(record, colors=self.colors, full_time=False) + "\n"
+            line = format_line(record, colors=self.colors, full_time=False, limit=PRINT_LIMIT)
+            line += "\n"
             try:
                 stream.write(line)
             except UnicodeEncodeError:  # lone surrogates, a stream in ASCII: escape them

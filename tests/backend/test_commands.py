@@ -356,7 +356,7 @@ class TestExportLogs:
         self, app: AppContext, sample: list[dict[str, Any]], active: Path
     ) -> None:
         """Exporting onto the log being exported is refused even with overwrite."""
-        with pytest.raises(CommandError, match="one of the log files"):
+        with pytest.raises(CommandError, match="a name the viewer reads as a log file"):
             dispatch(app, "export_logs", {"output_path": str(active), "overwrite": True})
 
     @pytest.mark.parametrize("overwrite", [False, True])
