@@ -83,7 +83,6 @@ class _Tracked:
     inode: int
     pos: int
     generation: str | None
-    seen_size: int = -1
     retired_at: float = 0.0
     last_time: str | None = None  # of the last entry read: the time of a raw line after it
     grouper: Grouper | None = None  # a plain-text file's pending entry; None: JSON lines
@@ -316,12 +315,11 @@ class _SetFollower:
         self._retired = []
 
     def _truncated(self, tracked: _Tracked, size: int) -> bool:
-        if size == tracked.seen_size:
-            return False
-        tracked.seen_size = size
         if size < tracked.pos:
             return True
-        # Truncated and refilled past our position between two polls: the first line changed.
+        # Truncated and refilled up to or past our position between two polls: the first line
+        # changed. Looked at every poll (about 1 µs): the refill may end at the very size seen
+        # last time, within the same clock tick (so neither size nor mtime tells).
         generation = compute_generation(fd_reader(tracked.fd), tracked.inode)
         if tracked.generation is None:
             tracked.generation = generation
