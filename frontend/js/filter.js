@@ -4,8 +4,10 @@
  * server and entries filtered here agree:
  * - `level`: exact; `minLevel`: that level or more severe (both may be given).
  * - `category`: exact.
- * - `search`: case-insensitive substring (or, with `regex`, a case-insensitive regular
- *   expression) of the message, the target, or a string / integer leaf of `fields`.
+ * - `search`: substring ignoring case by Unicode case folding (`STRASSE` finds `straße`; or,
+ *   with `regex`, a case-insensitive regular expression: RE2 on the server, so no
+ *   backreferences or look-around) of the message, the target, or a string / integer leaf of
+ *   `fields`.
  * - `since` / `until`: inclusive bounds on the timestamp (UTC text compares as time).
  * - `requestId`: exact `fields.request_id`; `spanId`: the entry's span or its parent span.
  * - `source`: the entry's `origin` (the source of the log set it was read from), exact.
@@ -67,7 +69,16 @@ export function entryTexts(entry) {
  */
 export function haystack(entry) {
   const e = /** @type {any} */ (entry);
-  return e[HAY] ??= entryTexts(entry).join('\u0000').toLowerCase();
+  return e[HAY] ??= fold(entryTexts(entry).join('\u0000'));
+}
+
+/**
+ * Case folding as near to the backend's (Unicode full case folding) as JavaScript gets: upper
+ * then lower case folds `ß` to `ss`, `ſ` to `s` and the Kelvin sign to `k` as well.
+ * @param {string} text
+ */
+export function fold(text) {
+  return text.toUpperCase().toLowerCase();
 }
 
 /**
@@ -143,7 +154,7 @@ export function compile(f) {
       error = `invalid regular expression: ${/** @type {Error} */ (e).message}`;
     }
   } else if (f.search) {
-    const needle = f.search.toLowerCase();
+    const needle = fold(f.search);
     textTest = (e) => haystack(e).includes(needle);
   }
   const { category, requestId, spanId, source, rawOnly } = f;

@@ -3,12 +3,11 @@
 Every byte test is a *necessary* condition: a line failing it cannot match, so it is never
 parsed. The reasoning each one rests on:
 
-- Search: an entry's searched texts (see `entry_texts`) are decoded JSON strings and integers.
-  Without escapes a decoded string is its raw bytes, so a match on a run of plain ASCII
-  characters of the needle (no quote, backslash, slash or control character: those are the ones
-  JSON may escape) shows up in the raw line, ignoring ASCII case — unless the line has a
-  ``\\u`` escape, or a non-ASCII character that case-folds to one of the run's letters
-  (U+0130 and U+0131 → i, U+212A → k, U+017F → s). Lines holding any of those are
+- Search: an entry's searched texts (see `entry_texts`) are decoded JSON strings and integers,
+  compared by Unicode case folding (`shared.reader.search`). Without escapes a decoded string
+  is its raw UTF-8 bytes, so a match on a run of the needle that JSON never escapes (no quote,
+  backslash, slash or control character) shows up in the raw line under the same folding —
+  unless the line has a ``\\u`` escape (another writer's ``\\u00eb``): such lines are
   candidates too.
 - Level, pino: a line in pino's layout (``{"level":50,"time":``, one of its six standard
   numbers) is at that number's level, so the scan finds such lines by their first bytes; lines
@@ -31,7 +30,7 @@ from __future__ import annotations
 
 import importlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -39,13 +38,11 @@ import orjson
 
 from shared.reader.parse import entry_texts, is_ours
 from shared.reader.records import CATEGORIES, LEVEL_RANK, LEVELS, format_timestamp
-from shared.reader.search import FoldSearch
+from shared.reader.search import contains_folded, utf8
 
-#: Non-ASCII characters that case-fold (``str.lower`` or ``re.IGNORECASE``) onto an ASCII letter;
-#: `tests/shared/test_match.py` checks the table against every code point.
-FOLD_EXTRAS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
 UNICODE_ESCAPE = b"\\u"
-_PLAIN = frozenset(chr(code) for code in range(0x20, 0x7F)) - frozenset('"\\/')
+#: Characters JSON writers may escape: a run of the needle free of them is verbatim in the line.
+_ESCAPED = frozenset(chr(code) for code in range(0x20)) | frozenset('"\\/\x7f')
 _TS = slice(14, 41)  # the timestamp's bytes in our lines
 
 
@@ -67,15 +64,14 @@ class Criteria:
 
 @dataclass(frozen=True, slots=True)
 class SearchAnchor:
-    """Every line a search can match holds ``run`` (ignoring ASCII case) or one of ``extras``."""
+    """Every line a search can match holds ``run`` (ignoring case) or a ``\\u`` escape."""
 
     run: bytes
-    extras: tuple[bytes, ...]
-    search: FoldSearch = field(compare=False)
+    extras: tuple[bytes, ...] = (UNICODE_ESCAPE,)
 
     def in_line(self, line: bytes) -> bool:
         """Whether ``line`` may match."""
-        return self.run in line.lower() or any(extra in line for extra in self.extras)
+        return contains_folded(line, self.run) or any(extra in line for extra in self.extras)
 
 
 class Matcher:
@@ -91,8 +87,8 @@ class Matcher:
         self.category = _category(criteria.category)
         self.since = _time_text(criteria.since)
         self.until = _time_text(criteria.until)
-        self._needle: str | None = None
-        self._regex: re.Pattern[str] | None = None
+        self._needle: bytes | None = None
+        self._regex: Any = None  # an RE2 pattern (the package ships no type information)
         self.search_anchor: SearchAnchor | None = None
         if criteria.search:
             self._compile_search(criteria.search, criteria.regex)
@@ -120,19 +116,13 @@ class Matcher:
 
     def _compile_search(self, search: str, regex: bool) -> None:
         if regex:
-            try:
-                self._regex = re.compile(search, re.IGNORECASE)
-            except re.error as exc:
-                raise ValueError(f"search: invalid regular expression: {exc}") from None
+            self._regex = compile_regex(search)
             run = _longest(_regex_runs(search))
         else:
-            self._needle = search.lower()
-            run = _longest(_plain_runs(self._needle))
+            self._needle = utf8(search)
+            run = _longest(_plain_runs(search))
         if run:
-            folds = "".join(FOLD_EXTRAS.get(letter, "") for letter in sorted(set(run)))
-            extras = [UNICODE_ESCAPE, *(char.encode() for char in folds)]
-            needle = run.encode()
-            self.search_anchor = SearchAnchor(needle, tuple(extras), FoldSearch(needle))
+            self.search_anchor = SearchAnchor(utf8(run))
 
     @property
     def filters_text(self) -> bool:
@@ -145,9 +135,10 @@ class Matcher:
             return False
         if self._needle is not None:
             needle = self._needle
-            return any(needle in text.lower() for text in entry_texts(entry))
+            return any(contains_folded(utf8(text), needle) for text in entry_texts(entry))
         if self._regex is not None:
-            return any(self._regex.search(text) for text in entry_texts(entry))
+            search = self._regex.search
+            return any(search(utf8(text)) is not None for text in entry_texts(entry))
         return True
 
     def _values_match(self, entry: dict[str, Any]) -> bool:
@@ -256,10 +247,40 @@ def _time_text(moment: datetime | None) -> str | None:
     return format_timestamp(moment)
 
 
+def compile_regex(pattern: str) -> Any:
+    """``pattern`` compiled by RE2 (linear time, case-insensitive), to search UTF-8 bytes.
+
+    Raises:
+        ValueError: RE2 cannot compile it; the message says which construct is unsupported.
+    """
+    import re2  # type: ignore[import-untyped]  # noqa: PLC0415  (1.6 ms, only for regexes)
+
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    options.never_capture = True
+    try:
+        return re2.compile(utf8(pattern), options)
+    except re2.error as exc:
+        raw = exc.args[0] if exc.args else exc
+        detail = raw.decode("utf-8", "replace") if isinstance(raw, bytes) else str(raw)
+        hint = _unsupported(pattern)
+        raise ValueError(f"search: invalid regular expression ({hint}): {detail}") from None
+
+
+def _unsupported(pattern: str) -> str:
+    """What RE2's refusal means to someone used to Python's or Perl's regular expressions."""
+    if re.search(r"\(\?<?[=!]", pattern):
+        return "look-ahead and look-behind are not supported: RE2 syntax"
+    if re.search(r"\\[1-9]|\(\?P=", pattern):
+        return "backreferences are not supported: RE2 syntax"
+    return "RE2 syntax"
+
+
 def _plain_runs(text: str) -> list[str]:
     runs, current = [], []
     for char in text:
-        if char in _PLAIN:
+        if char not in _ESCAPED:
             current.append(char)
         elif current:
             runs.append("".join(current))
@@ -273,11 +294,11 @@ def _regex_runs(pattern: str) -> list[str]:
     parser: Any = importlib.import_module("re._parser")  # private, hence untyped: Any
     try:
         parsed = parser.parse(pattern, re.IGNORECASE)
-    except re.error:
+    except (re.error, OverflowError, RecursionError):  # no runs: no prefilter, RE2 decides
         return []
     runs, current = [], []
     for op, arg in parsed.data:
-        if str(op) == "LITERAL" and chr(arg) in _PLAIN:
+        if str(op) == "LITERAL" and chr(arg).isascii() and chr(arg) not in _ESCAPED:
             current.append(chr(arg).lower())
         elif current:
             runs.append("".join(current))

@@ -40,7 +40,7 @@ class LogQuery(BaseModel, frozen=True):
     search: str | None = None
     """Case-insensitive substring of the message, the target and the field values."""
     regex: bool = False
-    """Treat ``search`` as a Python regular expression (``re.IGNORECASE``)."""
+    """Treat ``search`` as an RE2 regular expression, matched ignoring case (linear time)."""
     since: datetime | None = None
     """Inclusive; naive times are taken as UTC."""
     until: datetime | None = None

@@ -15,7 +15,7 @@ from itertools import accumulate
 
 from shared.reader.match import UNICODE_ESCAPE, Matcher
 from shared.reader.parse import OURS_LAYOUT
-from shared.reader.search import exact_finder
+from shared.reader.search import exact_finder, fold_finder
 from shared.reader.sources import Pread
 
 FIRST_CHUNK = 64 * 1024  # small first read: "the last 100" is usually in the last few KiB
@@ -195,7 +195,7 @@ def _anchor_finders(
     anchor = matcher.search_anchor
     if anchor is not None:
         found_by = [exact_finder(buf, hi, extra) for extra in anchor.extras]
-        return [anchor.search.finder(buf, lo, hi), *found_by], True
+        return [fold_finder(buf, lo, hi, anchor.run), *found_by], True
     ours = matcher.level_tokens or ()
     levels = matcher.level_tokens if ours_only else matcher.scan_tokens
     # Rare levels (error, warn) make the better anchor even though foreign lines must then be

@@ -45,6 +45,8 @@ CASES: list[tuple[dict[str, Any], dict[str, Any]]] = [
     ({"search": "7"}, {"search": "7"}),
     ({"search": "ui"}, {"search": "ui"}),
     ({"search": "STRASSE"}, {"search": "STRASSE"}),
+    ({"search": "ÜBER STRASSE"}, {"search": "ÜBER STRASSE"}),
+    ({"search": "\u212aick"}, {"search": "\u212aick"}),
     ({"search": "^imp.*d$", "regex": True}, {"search": "^imp.*d$", "regex": True}),
     (
         {"since": "2026-01-02T03:05:00Z", "until": "2026-01-02T03:06:05Z"},

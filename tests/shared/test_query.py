@@ -18,7 +18,6 @@ from hypothesis import strategies as st
 
 from shared._events import LogEvent
 from shared.reader import scan as _scan
-from shared.reader import search as _search
 from shared.reader.query import (
     CursorNotFound,
     InvalidCursor,
@@ -54,15 +53,11 @@ REGEXES = ["alph.", "^midi", "k", r"\d+", "[\u00e9]cole", "be(t)a", 'quote"', "a
 
 @contextlib.contextmanager
 def engine(config: str) -> Iterator[None]:
-    """Run the engine with tiny chunks (many chunk borders) and/or the C search everywhere."""
+    """Run the engine as is, or with tiny chunks (many chunk borders)."""
     with contextlib.ExitStack() as stack:
-        if config in ("tiny", "tiny-libc"):
+        if config == "tiny":
             stack.enter_context(mock.patch.object(_scan, "FIRST_CHUNK", 16))
             stack.enter_context(mock.patch.object(_scan, "MAX_CHUNK", 96))
-        if config in ("libc", "tiny-libc"):
-            stack.enter_context(mock.patch.object(_search, "LIBC_MIN", 0))
-            # One false first-byte hit per byte ends the memchr path at once: the fallback runs.
-            stack.enter_context(mock.patch.object(_search, "FIRST_BYTE_BUDGET", 1 << 40))
         yield
 
 
@@ -84,7 +79,7 @@ def queries(draw: st.DrawFn) -> dict[str, Any]:
     return query
 
 
-configs = st.sampled_from(["default", "tiny", "libc", "tiny-libc"])
+configs = st.sampled_from(["default", "tiny"])
 
 
 class TestAgainstOracle:
