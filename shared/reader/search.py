@@ -22,6 +22,8 @@ Finder = Callable[[int], int]
 
 _find: Callable[[bytes, bytes, int, int], int] = stringzilla.find
 utf8_uncased_search: Callable[..., int] = stringzilla.utf8_uncased_search
+hash_bytes: Callable[[bytes | memoryview], int] = stringzilla.hash
+"""A 64-bit hash of a buffer, about 12 GB/s here."""
 
 
 def utf8(text: str) -> bytes:

@@ -387,3 +387,20 @@ class TestIdFilters:
             tmp_path, LogQuery(request_id="req-x", before=newest.entries[0]["id"]), limit=10
         )
         assert [e["fields"]["seq"] for e in older.entries] == [7, 57, 107, 157]
+
+
+class TestForeignLineMemory:
+    def test_bytes_rewritten_in_place_are_scanned_again(self, tmp_path: Path) -> None:
+        """The lines in neither layout are remembered by the chunk's content, not its place: a
+        file rewritten to the same size with a foreign error line in it is read anew."""
+        path = tmp_path / f"{APP}.log"
+        lines = [line(record(i, level="info")) for i in range(50)]
+        path.write_bytes(b"".join(lines))
+        query = LogQuery(level="error")
+        assert query_logs(tmp_path, query).entries == []
+        foreign = b"ERROR disk full"
+        lines[20] = foreign + b" " * (len(lines[20]) - len(foreign) - 1) + b"\n"
+        path.write_bytes(b"".join(lines))
+        entries = query_logs(tmp_path, query).entries
+        assert [e["message"].strip() for e in entries] == ["disk full"]
+        assert query_logs(tmp_path, query).entries == entries  # remembered: the same answer
