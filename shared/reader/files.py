@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from shared.reader.match import Criteria, Matcher
 from shared.reader.parse import line_records, timestamp_of_line
@@ -21,7 +23,7 @@ from shared.reader.sources import (
     rotation_names,
 )
 from shared.reader.textmode import is_text, text_forward
-from shared.writer.fileops import rotation_lock
+from shared.writer.fileops import is_regular, open_regular, rotation_lock
 
 __all__ = [
     "DEFAULT_APP_NAME",
@@ -56,6 +58,9 @@ class ClearResult(BaseModel):
 
     files_removed: int
     bytes_cleared: int
+    skipped: list[str] = Field(default_factory=list)
+    """Names left alone: symbolic links and anything else that is no regular file (neither
+    truncated, deleted nor followed)."""
 
 
 def log_files(log_dir: Path, app_name: str | None = None) -> list[LogFileInfo]:
@@ -275,44 +280,79 @@ def clear_log_files(log_dir: Path, app_name: str | None = None) -> ClearResult:
 
     Our writers' sets are cleared under their rotation lock (taken only where its file already
     exists: clearing a foreign source creates nothing). Writers keep their descriptors: with
-    ``O_APPEND`` their next records land at the start of the emptied file.
+    ``O_APPEND`` their next records land at the start of the emptied file. Only regular files
+    are touched: a symbolic link (to a file outside the directory, say), a FIFO or a directory
+    among the names is left as it is and named in ``skipped``; the active file is truncated
+    through a descriptor opened with ``O_NOFOLLOW``, so a link swapped in meanwhile is refused.
 
     Args:
         log_dir: The log directory (a missing one has nothing to clear), or one log file.
         app_name: Only this source; None: every source.
 
     Returns:
-        How many rotated files were removed and how many bytes were cleared in all.
+        How many rotated files were removed, how many bytes were cleared in all, and the names
+        skipped.
 
     Raises:
         OSError: the operating system refused (permissions).
     """
-    removed = cleared = 0
+    result = ClearResult(files_removed=0, bytes_cleared=0)
     for source in find_sources(log_dir, app_name):
-        lock = source.directory / f"{source.base}.lock"
-        with rotation_lock(lock) if lock.exists() else contextlib.nullcontext():
-            files, size = _clear_source(source.directory, source.base, source.names)
-        removed += files
-        cleared += size
-    return ClearResult(files_removed=removed, bytes_cleared=cleared)
+        with _writers_lock(source.directory / f"{source.base}.lock"):
+            _clear_source(source.directory, source.base, source.names, result)
+    return result
 
 
-def _clear_source(directory: Path, base: str, names: list[str]) -> tuple[int, int]:
+@contextlib.contextmanager
+def _writers_lock(lock: Path) -> Iterator[None]:
+    # Where our writers made their lock file. A link or FIFO in its place is nobody's lock: it
+    # is neither opened nor created (writers refuse to rotate under it and say so).
+    if not is_regular(lock):
+        yield
+        return
+    with rotation_lock(lock):
+        yield
+
+
+def _clear_source(directory: Path, base: str, names: list[str], result: ClearResult) -> None:
     # Listed again under the lock: a rotation may have renamed files since the discovery. The
     # active file first, then the rotated ones newest first, as our writers' rotation goes.
     numbered = [name for _, name in rotation_names(directory, base)]
-    current = numbered + [name for name in names if name not in numbered]
-    removed = cleared = 0
-    for name in current:
+    for name in numbered + [name for name in names if name not in numbered]:
         path = directory / name
         try:
-            size = path.stat().st_size
-            if name == base:
-                os.truncate(path, 0)
-            else:
-                path.unlink()
-                removed += 1
+            size = _truncate(path) if name == base else _delete(path)
         except FileNotFoundError:
             continue
-        cleared += size
-    return removed, cleared
+        if size is None:
+            result.skipped.append(name)
+            continue
+        result.files_removed += name != base
+        result.bytes_cleared += size
+
+
+def _truncate(path: Path) -> int | None:
+    """Empty the regular file ``path``; its former size, or None when it is no regular file."""
+    try:
+        fd = open_regular(str(path), os.O_WRONLY)
+    except OSError:
+        if os.path.lexists(path) and not is_regular(path):
+            return None  # a link, a FIFO, a directory: not ours to empty
+        raise  # gone meanwhile, or a file we may not write
+    try:
+        size = os.fstat(fd).st_size
+        os.ftruncate(fd, 0)
+    finally:
+        os.close(fd)
+    return size
+
+
+def _delete(path: Path) -> int | None:
+    """Delete the regular file ``path``; its size, or None when it is no regular file."""
+    info = os.lstat(path)
+    if not stat.S_ISREG(info.st_mode):
+        return None
+    # Between the lstat and the unlink a link could take the file's place: unlink removes the
+    # link itself, never its target.
+    os.unlink(path)
+    return info.st_size

@@ -2,15 +2,18 @@
 
 orjson handles the usual values natively; `json_default` gives readable stand-ins for the rest
 (bytes → text, sets → sorted lists, anything else → ``repr``). What even that cannot encode (cyclic
-containers, non-string keys, integers beyond 64 bits, lone surrogates) goes through `sanitize`
-on a slow path that only such records pay for. orjson writes NaN and ±infinity as ``null``,
-which would read back as "no value": `readable_non_finite` spots the lines where that happened
-and writes them again with ``"NaN"``, ``"Infinity"`` and ``"-Infinity"`` (see `sanitize`).
+containers, non-string keys, integers beyond 64 bits, lone surrogates, nesting past orjson's 254
+levels) goes through `sanitize` on a slow path that only such records pay for; it replaces each
+such value on its own, so the rest of the record is written as it was. orjson writes NaN and
+±infinity as ``null``, which would read back as "no value": `readable_non_finite` spots the lines
+where that happened and writes them again with ``"NaN"``, ``"Infinity"`` and ``"-Infinity"``
+(see `sanitize`).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import time
 from pathlib import PurePath
 from typing import Any
@@ -19,16 +22,23 @@ import orjson
 from pydantic import BaseModel
 
 __all__ = [
+    "MAX_DEPTH",
     "encode_json",
     "json_default",
     "readable_non_finite",
     "sanitize",
     "timestamp_at",
     "timestamp_now",
+    "valid_text",
 ]
+
+#: Deepest nesting `sanitize` keeps, the record counting as 1: the reader's limit
+#: (`shared.reader.parse.MAX_DEPTH`), beyond which a line is read back raw instead of as a record.
+MAX_DEPTH = 200
 
 _OPTIONS = orjson.OPT_APPEND_NEWLINE
 _CYCLE = "<cycle>"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _NULL = b"null"
 _LEAVES = frozenset({str, int, bool, type(None)})
 _isfinite = math.isfinite
@@ -178,12 +188,14 @@ def _sorted(items: set[Any] | frozenset[Any]) -> list[Any]:
         return sorted(items, key=safe_repr)
 
 
-def sanitize(value: Any, _active: set[int] | None = None) -> Any:
+def sanitize(value: Any, _active: set[int] | None = None, _depth: int = 1) -> Any:
     """Return a copy of ``value`` that orjson can encode with `json_default`.
 
-    Cycles become ``"<cycle>"``, non-string keys their text, sets sorted lists, NaN and
-    infinities ``"NaN"``/``"Infinity"``/``"-Infinity"``, and leaves orjson still refuses (huge
-    integers, lone surrogates, broken objects) their ``repr``.
+    Each value it cannot encode is replaced on its own, everything around it kept: cycles become
+    ``"<cycle>"``, non-string keys their text, sets sorted lists, NaN and infinities
+    ``"NaN"``/``"Infinity"``/``"-Infinity"``, lone surrogates in text and keys U+FFFD, a
+    container nested deeper than `MAX_DEPTH` (``value`` counting as 1) its ``repr``, and
+    leaves orjson still refuses (huge integers, broken objects) their ``repr``.
 
     Args:
         value: Any value, typically a record.
@@ -193,30 +205,55 @@ def sanitize(value: Any, _active: set[int] | None = None) -> Any:
     """
     active = set() if _active is None else _active
     if isinstance(value, dict | list | tuple | set | frozenset):
-        if id(value) in active:
-            return _CYCLE
-        active.add(id(value))
-        try:
-            return _sanitize_container(value, active)
-        except Exception:  # changed while iterated, a hostile __iter__...: describe it instead
-            return safe_repr(value)
-        finally:
-            active.discard(id(value))
+        return _container(value, active, _depth)
+    if isinstance(value, str):
+        return valid_text(value)
     if isinstance(value, float) and not math.isfinite(value):
         return _non_finite(value)
     try:
         orjson.dumps(value, default=json_default)
     except TypeError:
-        return safe_repr(value)
+        return _stand_in(value, active, _depth)
     return value
 
 
-def _sanitize_container(value: Any, active: set[int]) -> Any:
+def _container(value: Any, active: set[int], depth: int) -> Any:
+    if id(value) in active:
+        return _CYCLE
+    if depth > MAX_DEPTH:
+        return valid_text(safe_repr(value))
+    active.add(id(value))
+    try:
+        return _sanitize_items(value, active, depth + 1)
+    except Exception:  # changed while iterated, a hostile __iter__...: describe it instead
+        return valid_text(safe_repr(value))
+    finally:
+        active.discard(id(value))
+
+
+def _sanitize_items(value: Any, active: set[int], depth: int) -> Any:
     if isinstance(value, dict):
-        return {_key(key): sanitize(item, active) for key, item in value.items()}
+        return {_key(key): sanitize(item, active, depth) for key, item in value.items()}
     if isinstance(value, set | frozenset):
         value = _sorted(value)
-    return [sanitize(item, active) for item in value]
+    return [sanitize(item, active, depth) for item in value]
+
+
+def _stand_in(value: Any, active: set[int], depth: int) -> Any:
+    # A leaf orjson refused even with json_default: a stand-in whose text (a path's, a repr)
+    # held surrogates, or the JSON form of a model holding them; else the repr.
+    try:
+        stand_in = json_default(value)
+    except Exception:  # json_default calls what the object provides (model_dump, __repr__)
+        stand_in = None
+    if isinstance(stand_in, str | dict | list):
+        return sanitize(stand_in, active, depth)
+    return valid_text(safe_repr(value))
+
+
+def valid_text(text: str) -> str:
+    """Return ``text`` with each lone surrogate (which no UTF-8 can hold) replaced by U+FFFD."""
+    return _SURROGATE.sub("\ufffd", text)
 
 
 def _non_finite(value: float) -> str:
@@ -227,11 +264,7 @@ def _non_finite(value: float) -> str:
 
 def _key(key: Any) -> str:
     if isinstance(key, str):
-        try:
-            key.encode()
-        except UnicodeEncodeError:  # lone surrogates
-            return safe_repr(key)
-        return key
+        return valid_text(key)
     if key is None or isinstance(key, int | float):
         return str(key)
-    return safe_repr(key)
+    return valid_text(safe_repr(key))

@@ -29,6 +29,7 @@ from shared.writer.encode import (
     readable_non_finite,
     safe_repr,
     timestamp_now,
+    valid_text,
 )
 from shared.writer.filter import TargetLevels
 from shared.writer.location import caller_source, outside_frame
@@ -256,4 +257,7 @@ class Renderer:
 
 def _text_line(record: dict[str, Any]) -> bytes:
     line = format_line(record, colors=False, full_time=True) + "\n"
-    return line.encode("utf-8", "backslashreplace")
+    try:
+        return line.encode()
+    except UnicodeEncodeError:  # lone surrogates: U+FFFD, as in JSON lines
+        return valid_text(line).encode()

@@ -1,7 +1,7 @@
 """The file sink: whole-line appends to ``<app_name>.log`` with size rotation, multi-process safe.
 
 Writing
-    The active file is opened ``O_WRONLY|O_APPEND|O_CREAT|O_CLOEXEC`` and every record is one
+    The active file is opened ``O_WRONLY|O_APPEND|O_CREAT|O_NOFOLLOW`` and every record is one
     ``os.write`` of the whole line: no user-space buffer, so a record has reached the kernel when
     the logging call returns and a crash (even ``os._exit``) loses nothing already logged. With
     ``O_APPEND`` the kernel appends each write at the end of the file, so lines of several
@@ -13,11 +13,13 @@ Size rotation (checked after every write)
 
     1. open ``<app_name>.log.lock`` (``O_RDWR|O_CREAT``) in the log directory and take
        ``flock(LOCK_EX)`` on it;
-    2. ``stat`` the path ``<app_name>.log``. If it is still the inode our descriptor writes to
+    2. ``lstat`` the path ``<app_name>.log``. If it is still the inode our descriptor writes to
        (``st_ino``/``st_dev`` equal ``fstat`` of our fd) and still at least ``max_bytes``:
        delete ``<app_name>.log.N`` for N ≥ ``max_files``, rename the others ``.log.N`` →
        ``.log.N+1`` from the highest N down, then ``.log`` → ``.log.1``. If the path is another
-       inode (another process rotated already) or is missing, nothing is renamed;
+       inode (another process rotated already), a link, or is missing, nothing is renamed. The
+       numbers come from a bound kept in the lock file, not from listing the directory each
+       time (`shared.writer.rotation`);
     3. reopen ``<app_name>.log`` (creating it), then close the lock file, which releases the lock.
 
     A writer whose descriptor still points at a just-rotated file appends its next line there
@@ -28,7 +30,18 @@ Other tools (the reader's ``clear_logs``)
     Take the same ``flock(LOCK_EX)`` on ``<app_name>.log.lock`` (`rotation_lock`), truncate
     ``<app_name>.log`` in place (``O_APPEND`` writers continue at the new end; a writer that
     finds the file below the limit under the lock does not rotate) and delete the
-    ``<app_name>.log.N``. Do not delete or rename the active file: truncate it.
+    ``<app_name>.log.N``. Do not delete or rename the active file: truncate it. The lock file
+    holds the writers' bound on the numbers in use (`shared.writer.rotation`): deleting files
+    keeps it true; a tool that renames them to higher numbers should empty the lock file.
+
+Links and other non-regular files
+    Nothing is opened through a symbolic link (``O_NOFOLLOW``, the lock file too) and only a
+    regular file is written to: a link, FIFO or directory in the active file's place makes
+    `FileSink` raise on opening (``init_logging`` then raises `LoggingError` naming it), and met
+    later (on the path check, or after a rotation) it is reported once on stderr, like a file
+    that cannot be recreated, while records go on to the file already open. Rotation only renames
+    and deletes names: a link among the numbered files is moved or deleted as a link, its target
+    never opened.
 
 Reliability
     Ten times a second at most (and when the file grew by 64 KiB) a writer also ``stat``\\ s the
@@ -64,8 +77,8 @@ from shared.writer.fileops import (
     open_append,
     rotation_lock,
     stat_or_none,
-    unlink_quietly,
 )
+from shared.writer.rotation import shift
 
 __all__ = ["FileSink"]
 
@@ -234,13 +247,13 @@ class FileSink:
         self._solved("rotate")
 
     def _rotate(self, last: bytes) -> None:
-        with rotation_lock(self.lock_path):
-            current = stat_or_none(self._path)
+        with rotation_lock(self.lock_path) as lock_fd:
+            current = stat_or_none(self._path, follow_symlinks=False)
             lost = False
             if current is not None and file_identity(current) == self._identity:
                 if current.st_size < self._max_bytes:
                     return  # truncated meanwhile (clear_logs): keep writing here
-                self._shift()
+                shift(self._path, self._max_files, lock_fd)
             else:
                 # Another writer rotated our file away; if it has been deleted since (clear_logs,
                 # or max_files reached), the record just written went nowhere: write it again.
@@ -252,29 +265,9 @@ class FileSink:
             if lost:
                 self._append(last, 0)
 
-    def _shift(self) -> None:
-        # Highest number first, so no rename overwrites a file that still has to move; one
-        # listdir instead of trying every number up to max_files.
-        for index, name in self._rotated():
-            path = os.path.join(self._dir, name)
-            if index >= self._max_files:
-                unlink_quietly(path)
-            else:
-                os.rename(path, f"{self._path}.{index + 1}")
-        os.rename(self._path, f"{self._path}.1")
-
-    def _rotated(self) -> list[tuple[int, str]]:
-        prefix = os.path.basename(self._path) + "."
-        found = []
-        for name in os.listdir(self._dir):
-            suffix = name[len(prefix) :] if name.startswith(prefix) else ""
-            if suffix.isdigit() and suffix == str(int(suffix)):
-                found.append((int(suffix), name))
-        return sorted(found, reverse=True)
-
     def _verify_path(self) -> None:
         self._next_check = time.monotonic() + _CHECK_INTERVAL_S
-        current = stat_or_none(self._path)
+        current = stat_or_none(self._path, follow_symlinks=False)
         if current is not None and file_identity(current) == self._identity:
             self._catch_up(lost=False)
             self._solved("reopen")

@@ -98,9 +98,9 @@ class TestEncodeJson:
         """An integer beyond 64 bits is written as its digits."""
         assert decode(2**80) == str(2**80)
 
-    def test_lone_surrogate_is_escaped(self) -> None:
-        """A string that is not valid Unicode is written escaped."""
-        assert "udc80" in decode("a\udc80")
+    def test_lone_surrogate_becomes_a_replacement_character(self) -> None:
+        """A lone surrogate (no UTF-8 can hold it) is written as U+FFFD, the rest kept."""
+        assert decode("a\udc80") == "a\ufffd"
 
     def test_broken_repr_gets_a_placeholder(self) -> None:
         """An object whose repr raises is named by its type."""

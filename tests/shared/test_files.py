@@ -179,9 +179,9 @@ class TestClearLogFiles:
         write(tmp_path / f"{APP}.log", range(3))
         (tmp_path / f"{APP}.log.lock").touch()
         held: list[bool] = []
-        real_truncate = os.truncate
+        real_truncate = os.ftruncate
 
-        def probing_truncate(path: Path, length: int) -> None:
+        def probing_truncate(fd: int, length: int) -> None:
             probe = os.open(tmp_path / f"{APP}.log.lock", os.O_RDWR)
             try:
                 fcntl.flock(probe, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -190,9 +190,9 @@ class TestClearLogFiles:
                 held.append(True)
             finally:
                 os.close(probe)
-            real_truncate(path, length)
+            real_truncate(fd, length)
 
-        monkeypatch.setattr(_files.os, "truncate", probing_truncate)
+        monkeypatch.setattr(_files.os, "ftruncate", probing_truncate)
         clear_log_files(tmp_path)
         assert held == [True]
 
