@@ -24,6 +24,7 @@ from shared._events import Level, LogCategory
 from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
 from shared.reader.files import clear_log_files, log_files, summarize
 from shared.reader.match import compile_regex
+from shared.reader.watch import watch_mode
 from shared.reader.query import LogQuery, iter_logs, query_logs
 from shared.writer.setup import get_logger
 
@@ -267,10 +268,13 @@ def get_log_info(app: AppContext) -> dict[str, Any]:
     first 200 places in ``unparsed``; ``malformed`` is their sum. They cover about the newest
     `MALFORMED_SCAN_BYTES` of the set (``scanned_all`` says whether that was everything), so
     they are lower bounds for larger sets; a line still being written is not counted.
-    ``estimated_entries`` is about how many lines the whole set holds.
+    ``estimated_entries`` is about how many lines the whole set holds. ``live`` says how new
+    entries are noticed: ``{"mode": "inotify" | "polling", "reason"}``.
     """
     files = log_files(app.log_dir, app.app_name)
     summary = summarize(app.log_dir, app.app_name, MALFORMED_SCAN_BYTES, app.line_counts)
+    directory = app.log_dir if app.log_dir.is_dir() else app.log_dir.parent
+    mode, reason = watch_mode(directory)
     return {
         "log_dir": str(app.log_dir),
         "app_name": app.app_name,
@@ -278,6 +282,7 @@ def get_log_info(app: AppContext) -> dict[str, Any]:
         "total_size": sum(f.size for f in files),
         "malformed": summary["raw"] + summary["skipped"],
         **summary,
+        "live": {"mode": mode, "reason": reason},
     }
 
 

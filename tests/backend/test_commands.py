@@ -516,6 +516,7 @@ class TestGetLogInfo:
         assert [u["file"] for u in info["unparsed"]] == [f"{APP}.log", f"{APP}.log"]
         assert info["scanned_all"] is True
         assert info["estimated_entries"] == 6  # lines: a, b, c, two junk, d
+        assert info["live"] == {"mode": "inotify", "reason": "inotify watch of the directory"}
 
     def test_an_empty_directory(self, app: AppContext) -> None:
         """No files: nothing listed, nothing counted."""
