@@ -23,8 +23,11 @@ from pydantic import BaseModel
 
 __all__ = [
     "MAX_DEPTH",
+    "MICROS_Z",
+    "MILLISECOND",
     "encode_json",
     "json_default",
+    "millisecond_at",
     "readable_non_finite",
     "sanitize",
     "timestamp_at",
@@ -43,26 +46,46 @@ _NULL = b"null"
 _LEAVES = frozenset({str, int, bool, type(None)})
 _isfinite = math.isfinite
 
-# (start_ns, end_ns, "YYYY-MM-DDTHH:MM:SS.") of the current second; one tuple, so threads read
-# a consistent triple.
-_second_cache: tuple[int, int, str] = (0, 0, "")
-_time_ns = time.time_ns
+#: ``[(start_ns, end_ns, "YYYY-MM-DDTHH:MM:SS.mmm")]`` of the current millisecond: one tuple, so
+#: threads read a consistent triple, in a list, so the renderer can inline `timestamp_now`.
+MILLISECOND: list[tuple[int, int, str]] = [(0, 0, "")]
+#: The last three digits of the microseconds and the ``Z``, by their value.
+MICROS_Z = tuple(f"{n:03d}Z" for n in range(1000))
 _DIGITS3 = tuple(f"{n:03d}" for n in range(1000))
+_time_ns = time.time_ns
+# (start_ns, end_ns, "YYYY-MM-DDTHH:MM:SS.") of the current second.
+_second_cache: tuple[int, int, str] = (0, 0, "")
 
 
 def timestamp_now() -> str:
     """Return the current UTC time as ``YYYY-MM-DDTHH:MM:SS.ffffffZ`` (fixed width)."""
-    global _second_cache  # noqa: PLW0603 - a per-second cache shared by all threads
     ns = _time_ns()
-    cached = _second_cache
-    if not cached[0] <= ns < cached[1]:
-        second = ns // 1_000_000_000
-        start = second * 1_000_000_000
-        cached = _second_cache = (start, start + 1_000_000_000, _second_text(second) + ".")
-    # Within the cached second everything is small-int arithmetic and two table lookups,
-    # about half the cost of dividing the nanoseconds and formatting "{:06d}".
-    micros = (ns - cached[0]) // 1000
-    return f"{cached[2]}{_DIGITS3[micros // 1000]}{_DIGITS3[micros % 1000]}Z"
+    start, end, prefix = MILLISECOND[0]
+    if not start <= ns < end:
+        start, end, prefix = millisecond_at(ns)
+    # Within the cached millisecond: one subtraction, one division, one lookup, one concatenation
+    # (a quarter less than formatting the six digits from a per-second cache).
+    return prefix + MICROS_Z[(ns - start) // 1000]
+
+
+def millisecond_at(ns: int) -> tuple[int, int, str]:
+    """Cache and return ``(start_ns, end_ns, "YYYY-MM-DDTHH:MM:SS.mmm")``: ``ns``'s millisecond.
+
+    Args:
+        ns: Nanoseconds since the epoch (`time.time_ns`).
+
+    Returns:
+        The millisecond's bounds and the text of its timestamps up to the millisecond.
+    """
+    global _second_cache  # noqa: PLW0603 - a per-second cache shared by all threads
+    second = _second_cache
+    if not second[0] <= ns < second[1]:
+        start = ns // 1_000_000_000 * 1_000_000_000
+        second = _second_cache = (start, start + 1_000_000_000, _second_text(start // 10**9) + ".")
+    start = ns // 1_000_000 * 1_000_000
+    millisecond = (start, start + 1_000_000, second[2] + _DIGITS3[(start - second[0]) // 1_000_000])
+    MILLISECOND[0] = millisecond
+    return millisecond
 
 
 def timestamp_at(seconds: float) -> str:

@@ -2,7 +2,9 @@
 
 Walking frames is the cost of ``include_location``, so both lookups are cached: which files are
 internal (by file name, a string whose hash is cached, not by code object, whose hash is
-recomputed on every lookup) and the text of each call site already seen.
+recomputed on every lookup) and the text of each call site already seen, by ``id`` of its code
+object and then instruction offset (`SITES`), which the renderer reads inline: a known call site
+costs two dict lookups and no call.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+import threading
 from types import CodeType, FrameType
 
 import structlog
 
-__all__ = ["caller_source", "outside_frame"]
+__all__ = ["NO_SITES", "SITES", "caller_source", "outside_frame"]
 
 
 def _internal_prefixes() -> tuple[str, ...]:
@@ -29,8 +32,16 @@ _CONTEXTLIB = contextlib.__file__
 # co_filename → "file.py", or None for our own and structlog's files; bounded.
 _places: dict[str, str | None] = {}
 _UNKNOWN = "\0"  # not a file name: marks a miss in _places
-# (id(code), f_lasti) → (code, "file.py:line") of call sites already seen; bounded.
-_sites: dict[tuple[int, int], tuple[CodeType, str]] = {}
+#: id(code) → {f_lasti: "file.py:line"} of the call sites already seen in code outside the
+#: library; bounded (cleared in place, never rebound: the renderer holds its ``get``). A nested
+#: dict: no tuple key to build per lookup.
+SITES: dict[int, dict[int, str]] = {}
+#: What ``SITES.get`` defaults to: code not seen yet, or internal (the walk goes on outwards).
+NO_SITES: dict[int, str] = {}
+_SITES_LIMIT = 8192
+# The code objects whose ids key SITES, kept alive so an id cannot be reused meanwhile.
+_codes: list[CodeType] = []
+_lock = threading.Lock()
 
 
 def _classify(filename: str) -> str | None:
@@ -61,17 +72,34 @@ def caller_source(frame: FrameType | None) -> str | None:
         if place is _UNKNOWN:
             place = _classify(filename)
         if place is not None:
-            # Per call site (code, instruction): f_lineno decodes the line table every time.
-            site = (id(code), frame.f_lasti)
-            known = _sites.get(site)
-            if known is None:
-                if len(_sites) >= 8192:
-                    _sites.clear()
-                # The code object is kept in the value so its id cannot be reused meanwhile.
-                known = _sites[site] = (code, f"{place}:{frame.f_lineno}")
-            return known[1]
+            return _site(code, frame.f_lasti, place, frame)
         frame = frame.f_back
     return None
+
+
+def _site(code: CodeType, lasti: int, place: str, frame: FrameType) -> str:
+    # Per call site (code, instruction): f_lineno decodes the line table every time.
+    sites = SITES.get(id(code))
+    if sites is None:
+        sites = _add_code(code)
+    text = sites.get(lasti)
+    if text is None:
+        text = sites[lasti] = f"{place}:{frame.f_lineno}"
+    return text
+
+
+def _add_code(code: CodeType) -> dict[int, str]:
+    # Under the lock, every id in SITES has its code object in _codes (the renderer reads SITES
+    # without it): an id found there is the code's it was cached for.
+    with _lock:
+        sites = SITES.get(id(code))
+        if sites is None:
+            if len(_codes) >= _SITES_LIMIT:  # exec'd code, generated functions: bounded
+                SITES.clear()
+                _codes.clear()
+            sites = SITES[id(code)] = {}
+            _codes.append(code)
+        return sites
 
 
 def outside_frame() -> FrameType | None:

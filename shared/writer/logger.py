@@ -48,8 +48,8 @@ class Target:
     __slots__ = ("name",)
 
     def __init__(self, name: str = "") -> None:
-        """Create a target named ``name``."""
-        self.name = name
+        """Create a target named ``name`` (made text: the renderer takes it as it is)."""
+        self.name = name if type(name) is str else "" if name is None else str(name)
 
     def __repr__(self) -> str:
         return f"Target({self.name!r})"

@@ -11,6 +11,7 @@ import orjson
 import pytest
 
 from shared._events import SpanInfo
+from shared.writer import encode
 from shared.writer.encode import encode_json, timestamp_at, timestamp_now
 
 STAMP = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z")
@@ -34,6 +35,16 @@ class TestTimestamp:
     def test_formats_microseconds(self) -> None:
         """Microseconds are kept."""
         assert timestamp_at(1_700_000_000.000123) == "2023-11-14T22:13:20.000123Z"
+
+    def test_now_is_exact_at_millisecond_and_second_edges(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The per-millisecond cache gives the same text as formatting each time, at the edges."""
+        second = 1_700_000_000 * 10**9
+        clock = [second - 1, second, second + 999_999, second + 1_000_000, second - 10**9]
+        monkeypatch.setattr(encode, "_time_ns", iter(clock).__next__)
+        stamps = [timestamp_now() for _ in clock]
+        assert stamps == [timestamp_at(ns // 1000 / 1e6) for ns in clock]
 
     def test_successive_stamps_never_go_back(self) -> None:
         """Stamps taken in sequence compare in order as text, across second boundaries."""

@@ -2,12 +2,23 @@
 
 from __future__ import annotations
 
+import math
 import sys
+from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+import orjson
+import pytest
+import structlog
+
 from shared._events import LogCategory, LogEvent, SpanInfo
+from shared.writer import encode, location, render
+from shared.writer.config import LogConfig
+from shared.writer.context import span
 from shared.writer.location import caller_source
 from shared.writer.render import METHOD_RANK, build_record
+from shared.writer.setup import get_logger, init_logging
 
 STAMP = "2026-11-28T01:57:36.123456Z"
 PROTOCOL_KEYS = ["timestamp", "level", "category", "message", "target", "fields", "span", "pid"]
@@ -129,3 +140,112 @@ class TestCallerSource:
         log.info("x")
         line = sys._getframe().f_lineno - 1
         assert sources == [f"test_render.py:{line}"]
+
+
+Lines = Callable[..., list[bytes]]
+
+
+def _written(lines: Lines, directory: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in lines(directory)]
+
+
+class TestRenderer:
+    """The renderer's inlined fast path writes what `build_record` and the slow paths would."""
+
+    @pytest.fixture(autouse=True)
+    def _logging(self, log_dir: Path) -> None:
+        init_logging(LogConfig(log_dir=log_dir, console_level="error"), env_filter="")
+
+    def test_timestamps_are_the_clocks_fixed_width_text(
+        self, log_dir: Path, lines: Lines, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Whole seconds, millisecond edges and a clock going back all give the exact text."""
+        second = 1_780_000_000 * 10**9
+        clock = [second, second + 999_999, second + 1_000_000, second + 10**9 - 1, second + 5_000]
+        expected = [
+            "2026-05-28T20:26:40.000000Z",
+            "2026-05-28T20:26:40.000999Z",
+            "2026-05-28T20:26:40.001000Z",
+            "2026-05-28T20:26:40.999999Z",
+            "2026-05-28T20:26:40.000005Z",
+        ]
+        monkeypatch.setattr(render, "_time_ns", iter(clock).__next__)
+        for number in range(len(clock)):
+            get_logger("clock").info("tick", number=number)
+        records = [r for r in _written(lines, log_dir) if r["message"] == "tick"]
+        assert [r["timestamp"] for r in records] == expected
+
+    def test_each_call_site_of_a_function_keeps_its_own_line(
+        self, log_dir: Path, lines: Lines
+    ) -> None:
+        """Two calls in one function, run several times, each name their own line."""
+        log = get_logger("sites")
+
+        def both() -> tuple[int, int]:
+            log.info("first")
+            first = sys._getframe().f_lineno - 1
+            log.info("second")
+            return first, sys._getframe().f_lineno - 1
+
+        first, second = [both() for _ in range(3)][-1]
+        sources = [r["source"] for r in _written(lines, log_dir) if r["target"] == "sites"]
+        assert sources == [f"test_render.py:{first}", f"test_render.py:{second}"] * 3
+
+    def test_many_code_objects_keep_the_site_cache_bounded(
+        self, log_dir: Path, lines: Lines
+    ) -> None:
+        """Generated functions past the cache's bound are still located, and it stays bounded."""
+        log = get_logger("generated")
+        for number in range(location._SITES_LIMIT + 50):
+            namespace: dict[str, Any] = {"log": log}
+            exec(compile(f"\n\ndef f():\n    log.info('g{number}')\n", "gen.py", "exec"), namespace)
+            namespace["f"]()
+        assert len(location.SITES) <= location._SITES_LIMIT
+        assert len(location._codes) <= location._SITES_LIMIT
+        sources = {r["source"] for r in _written(lines, log_dir) if r["target"] == "generated"}
+        assert sources == {"gen.py:4"}
+
+    def test_a_library_frame_above_the_logging_call_is_walked_past(
+        self, log_dir: Path, lines: Lines
+    ) -> None:
+        """Through structlog's lazy proxy the source is still the caller's line."""
+        structlog.get_logger("proxied").info("via proxy")
+        line = sys._getframe().f_lineno - 1
+        records = [r for r in _written(lines, log_dir) if r["target"] == "proxied"]
+        assert [r["source"] for r in records] == [f"test_render.py:{line}"]
+
+    @pytest.mark.parametrize(
+        ("value", "written"),
+        [(math.nan, "NaN"), (math.inf, "Infinity"), (-math.inf, "-Infinity"), (None, None)],
+    )
+    def test_non_finite_floats_are_text_in_root_and_child_spans(
+        self, log_dir: Path, lines: Lines, value: float | None, written: str | None
+    ) -> None:
+        """Without a span, in a root span (null parent) and in a child span (no null of its own),
+        a non-finite float is written as text and None stays null."""
+        log = get_logger("floats")
+        log.info("none", value=value)
+        with span("root"):
+            log.info("root", value=value)
+            with span("child"):
+                log.info("child", value=value)
+        records = [r for r in _written(lines, log_dir) if r["target"] == "floats"]
+        assert [r["message"] for r in records] == ["none", "root", "child"]
+        assert [r["fields"]["value"] for r in records] == [written] * 3
+        assert records[2]["span"]["parent_id"] == records[1]["span"]["id"]
+
+    def test_null_text_is_written_without_encoding_again(
+        self, log_dir: Path, lines: Lines, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """ "null" in the message, a field or a span's name makes the fields be looked at, but the
+        line orjson wrote is kept: only a non-finite float takes the encoder's slow path."""
+
+        def slow_path(record: dict[str, Any]) -> bytes:
+            raise AssertionError("encoded again")
+
+        monkeypatch.setattr(encode, "_encode_sanitized", slow_path)
+        log = get_logger("null")
+        with span("null"), span("null-child"):
+            log.info("null and null", note="null", ratio=0.5, nothing=None)
+        record = next(r for r in _written(lines, log_dir) if r["target"] == "null")
+        assert record["fields"] == {"note": "null", "ratio": 0.5, "nothing": None}

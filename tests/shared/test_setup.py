@@ -8,8 +8,10 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -388,6 +390,23 @@ class TestGetLogger:
         log.info("via generic wrapper", n=1)
         event = events(log_dir)[-1]
         assert (event.target, event.fields) == ("foreign", {"n": 1})
+
+    def test_targets_are_always_text(self, log_dir: Path, events: Events) -> None:
+        """A wrapped target named by a number, a bound one and a foreign logger's write text."""
+        start(log_dir)
+        untyped: Any = 7  # what a caller without type checks can pass
+        numbered = structlog.wrap_logger(
+            Target(untyped), processors=_processors, wrapper_class=structlog.BoundLogger
+        )
+        numbered.info("numbered")
+        numbered.info("bound", target=8)
+        nameless = types.SimpleNamespace(info=lambda *args, **kwargs: None)
+        foreign = structlog.wrap_logger(
+            nameless, processors=_processors, wrapper_class=structlog.BoundLogger
+        )
+        foreign.info("nameless")
+        written = [(event.message, event.target) for event in events(log_dir)[-3:]]
+        assert written == [("numbered", "7"), ("bound", "8"), ("nameless", "")]
 
     def test_is_enabled_for_follows_levels(self, log_dir: Path) -> None:
         """is_enabled_for tells whether a level would be written anywhere."""
