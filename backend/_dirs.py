@@ -12,12 +12,11 @@ config_dir   ``~/.config/midi-software-center``               ``window.json`` (s
 ===========  ==============================================  =====================================
 
 Built once at the entry point (`ViewerDirs.for_user`) and passed down. This module imports
-neither pydantic nor Qt: ``msc-logs query`` uses it.
+neither pydantic nor Qt: ``msc-logs query`` uses it for the default directory and ``--own-log``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
 import warnings
 from dataclasses import dataclass
@@ -78,6 +77,8 @@ class ViewerDirs:
             shown: The log directory shown, already resolved (symlinks and ``..`` gone), so that
                 every spelling of one directory names one lock.
         """
+        import hashlib  # noqa: PLC0415 -- loads OpenSSL (1.5 ms or more): the window only
+
         digest = hashlib.sha256(os.fsencode(shown)).hexdigest()[:32]
         return self.runtime_dir / f"{LOCK_PREFIX}{digest}.lock"
 

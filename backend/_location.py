@@ -11,17 +11,20 @@ An explicit ``--log-dir`` (a directory or one log file) must exist, and an ``--a
 directory may be missing, and the viewer then shows its empty state. Nothing here creates a
 directory.
 
-Imports neither pydantic nor Qt: ``msc-logs query`` parses its options with it.
+Imports neither pydantic nor Qt: ``msc-logs query`` parses its options with it. The viewer's
+directories (`backend._dirs`, platformdirs) are imported only when the default one is needed.
 """
 
 from __future__ import annotations
 
 import argparse
-from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
 
-from backend._dirs import ViewerDirs, default_log_dir
 from shared.reader.sources import find_sources
+
+if TYPE_CHECKING:
+    from backend._dirs import ViewerDirs
 
 __all__ = [
     "VALUE_OPTIONS",
@@ -40,8 +43,7 @@ class LocationError(Exception):
     """The options name no log that can be shown (the message is for stderr)."""
 
 
-@dataclass(frozen=True)
-class Shown:
+class Shown(NamedTuple):
     """The log a command shows.
 
     Attributes:
@@ -122,6 +124,9 @@ def shown_log(args: argparse.Namespace, dirs: ViewerDirs | None) -> Shown:
             raise LocationError(f"{OWN_LOG} applies to viewing commands only")
         return Shown(dirs.log_dir.resolve(), None)
     if given is None:
+        # Imported here: a query that names its directory starts without the viewer's dirs.
+        from backend._dirs import default_log_dir  # noqa: PLC0415
+
         shown = Shown(default_log_dir().resolve(), args.app_name)
         if shown.log_dir.exists():
             _check_source(shown)

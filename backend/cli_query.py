@@ -1,7 +1,8 @@
 """`msc-logs query` and `msc-logs tail`: the log from a terminal or a script.
 
-Start-up matters here (a query should answer in well under 150 ms), so this module imports only
-the pydantic-free engine; `tail` pulls in the follower when it starts following.
+Start-up is most of what a query costs (`bench/cli_start.py` measures it), so this module imports
+only the pydantic-free engine; `tail` pulls in the follower when it starts following, and
+``--own-log`` the viewer's directories.
 
 Log text is untrusted: everything printed from it (keys, values, messages, targets, file and
 source names in errors) goes through `shared.writer.escape`, as on the library's console, and
@@ -16,20 +17,21 @@ import contextlib
 import os
 import re
 import sys
-import threading
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
-from backend._dirs import ViewerDirs
 from backend._location import LocationError, Shown, add_location_arguments, shown_log
 from shared.reader.engine import CursorNotFound, InvalidCursor, newest_entries
 from shared.reader.match import Criteria, Matcher
 from shared.reader.records import CATEGORIES, LEVELS
 from shared.reader.scan import ScanStats
 from shared.writer.escape import PRINT_LIMIT, escape, escape_json
+
+if TYPE_CHECKING:
+    from backend._dirs import ViewerDirs
 
 __all__ = ["main", "register"]
 
@@ -139,7 +141,9 @@ def _matcher(args: argparse.Namespace) -> Matcher:
 def _shown(args: argparse.Namespace, dirs: ViewerDirs | None) -> Shown | None:
     """The log to read, or None after saying on stderr why there is none."""
     if dirs is None and args.own_log:
-        dirs = ViewerDirs.for_user()  # only now: most queries name their directory
+        from backend._dirs import ViewerDirs  # noqa: PLC0415 -- most queries name their directory
+
+        dirs = ViewerDirs.for_user()
     try:
         return shown_log(args, dirs)
     except LocationError as exc:
@@ -176,6 +180,8 @@ def run_tail(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
 
     Reads only, as ``query`` does.
     """
+    import threading  # noqa: PLC0415 -- only the follower needs it
+
     from shared.reader.follow import LogFollower  # noqa: PLC0415 -- pydantic: only when following
 
     matcher = _matcher(args)

@@ -12,7 +12,6 @@ the public models live in `shared.reader.files`.
 
 from __future__ import annotations
 
-import gzip
 import os
 import re
 import time
@@ -461,6 +460,8 @@ def _gunzip(fd: int, key: tuple[int, int, int, int]) -> bytes | None:
     if data is not None:
         _gzip_cache.move_to_end(key)
         return data
+    import gzip  # noqa: PLC0415 -- imported here: few logs have rotations compressed
+
     try:
         with os.fdopen(os.dup(fd), "rb") as raw, gzip.GzipFile(fileobj=raw) as stream:
             data = stream.read()

@@ -115,6 +115,49 @@ class TestWhereQueryReads:
         assert sorted(messages(out)) == ["in here", "other app in here"]  # every source
 
 
+#: Loaded by neither ``query`` nor ``tail`` (with ``--log-dir``): the window and its toolkits, the
+#: dev server, the writer, and what only other paths need (the viewer's own directories and
+#: platformdirs, gzip for compressed rotations).
+NOT_ON_THE_FAST_PATH = (
+    "PyQt6",
+    "qtpy",
+    "webview",
+    "structlog",
+    "backend.window",
+    "backend.desktop",
+    "backend.devserver",
+    "backend.demo",
+    "backend._app",
+    "backend.commands",
+    "shared.writer.setup",
+    "shared.writer.config",
+    "backend._dirs",
+    "platformdirs",
+    "gzip",
+)
+#: Not loaded by ``query`` either: the follower and its pydantic models, which ``tail`` needs
+#: (pydantic loads OpenSSL, which the window needs for its locks).
+NOT_IN_QUERY = ("pydantic", "shared.reader.follow", "hashlib")
+#: Runs ``msc-logs <argv>`` (a ``KeyboardInterrupt`` ends ``tail``), then lists the modules loaded.
+FAST_PATH_CHILD = """
+import json, sys
+from backend.__main__ import main
+try:
+    code = main(sys.argv[1:])
+except KeyboardInterrupt:
+    code = 0
+print("MODULES", json.dumps(sorted(sys.modules)), file=sys.stderr)
+sys.exit(code)
+"""
+
+
+def heavy_modules(stderr: str, names: tuple[str, ...]) -> list[str]:
+    """Which of ``names`` (packages count with their submodules) `FAST_PATH_CHILD` had loaded."""
+    line = next(line for line in stderr.splitlines() if line.startswith("MODULES "))
+    loaded: list[str] = orjson.loads(line.removeprefix("MODULES "))
+    return [name for name in names if any(m == name or m.startswith(f"{name}.") for m in loaded)]
+
+
 class TestFastPath:
     """``query``/``tail`` skip the writer, the dev server and the window."""
 
@@ -136,19 +179,17 @@ class TestFastPath:
         """The command word is found behind location options only."""
         assert subcommand(argv) == expected
 
-    def test_query_with_a_global_log_dir_imports_no_pydantic_and_no_qt(
-        self, two_sets: tuple[Path, Path]
+    @pytest.mark.parametrize(
+        "argv",
+        [["--log-dir", "{here}", "query"], ["query", "--log-dir", "{here}", "--limit", "1"]],
+    )
+    def test_query_loads_neither_pydantic_nor_the_window(
+        self, two_sets: tuple[Path, Path], argv: list[str]
     ) -> None:
-        """``msc-logs --log-dir D query`` stays on the fast path."""
+        """``msc-logs query`` stays on the fast path: no pydantic, window, writer or follower."""
         here, _ = two_sets
-        script = (
-            "import sys; from backend.__main__ import main; code = main(sys.argv[1:]); "
-            "heavy = [m for m in sys.modules if m.split('.')[0] in "
-            "('pydantic', 'PyQt6', 'webview', 'structlog')]; "
-            "print('HEAVY', heavy, file=sys.stderr); sys.exit(code)"
-        )
-        done = subprocess.run(
-            [sys.executable, "-c", script, "--log-dir", str(here), "query"],
+        child = subprocess.run(
+            [sys.executable, "-c", FAST_PATH_CHILD, *(a.format(here=here) for a in argv)],
             capture_output=True,
             text=True,
             cwd=REPO,
@@ -156,9 +197,33 @@ class TestFastPath:
             timeout=DEADLINE_S,
             check=False,
         )
-        assert done.returncode == 0, done.stderr
-        assert "in here" in done.stdout
-        assert "HEAVY []" in done.stderr
+        assert child.returncode == 0, child.stderr
+        assert "in here" in child.stdout
+        assert heavy_modules(child.stderr, NOT_ON_THE_FAST_PATH + NOT_IN_QUERY) == []
+
+    def test_tail_loads_no_window_and_no_writer(self, two_sets: tuple[Path, Path]) -> None:
+        """``msc-logs tail`` (until Ctrl-C) stays off the window, the writer and the viewer's
+        directories; only its follower brings pydantic."""
+        here, _ = two_sets
+        child = subprocess.Popen(
+            [sys.executable, "-c", FAST_PATH_CHILD, "--log-dir", str(here), "tail", "-n", "1"],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            cwd=REPO,
+            env={**os.environ, "PYTHONPATH": str(REPO)},
+        )
+        try:
+            assert child.stdout is not None
+            assert child.stderr is not None
+            assert child.stdout.readline()  # the history printed: it is following now
+            child.send_signal(signal.SIGINT)
+            assert child.wait(DEADLINE_S) == 0
+            err = child.stderr.read()
+        finally:
+            if child.poll() is None:
+                child.kill()
+        assert heavy_modules(err, NOT_ON_THE_FAST_PATH) == []
 
 
 class TestMissingDirectory:

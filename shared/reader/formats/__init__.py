@@ -23,58 +23,55 @@ only the standard library, orjson and `shared.reader.records` (no pydantic: comm
 
 from __future__ import annotations
 
+import functools
+import importlib
 from types import ModuleType
 from typing import Any
 
-from shared.reader.formats import (
-    bunyan,
-    clef,
-    docker,
-    gelf,
-    generic,
-    journald,
-    logstash,
-    loguru,
-    otel,
-    pino,
-    pythonjson,
-    slog,
-    structlog,
-    tracing,
-    winston,
-    zap,
-    zerolog,
-)
 from shared.reader.records import MalformedLineError
 
 __all__ = ["FORMATS", "convert_object", "format_of"]
 
-#: The format modules in detection order; ``generic`` (always detected) is last.
-FORMATS: tuple[ModuleType, ...] = (
-    otel,
-    clef,
-    logstash,
-    gelf,
-    journald,
-    loguru,
-    docker,
-    tracing,
-    bunyan,
-    pino,
-    zap,
-    slog,
-    zerolog,
-    pythonjson,
-    structlog,
-    winston,
-    generic,
+#: The names of the format modules in detection order; ``generic`` (always detected) is last.
+_ORDER = (
+    "otel",
+    "clef",
+    "logstash",
+    "gelf",
+    "journald",
+    "loguru",
+    "docker",
+    "tracing",
+    "bunyan",
+    "pino",
+    "zap",
+    "slog",
+    "zerolog",
+    "pythonjson",
+    "structlog",
+    "winston",
+    "generic",
 )
+
+
+@functools.cache
+def _formats() -> tuple[ModuleType, ...]:
+    # Imported on first use: a reader meeting only our own lines (`msc-logs query` on our
+    # writer's log) never needs them, and seventeen modules are a few ms of start-up.
+    return tuple(importlib.import_module(f"{__name__}.{name}") for name in _ORDER)
+
+
+def __getattr__(name: str) -> Any:
+    """``FORMATS``: the format modules in detection order (PEP 562: imported on first use)."""
+    if name == "FORMATS":
+        return _formats()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _format_for(obj: dict[str, Any]) -> ModuleType:
     if not isinstance(obj, dict):
         raise MalformedLineError("JSON is not an object")
-    return next(module for module in FORMATS if module.detect(obj))
+    return next(module for module in _formats() if module.detect(obj))
 
 
 def format_of(obj: dict[str, Any]) -> str:
@@ -99,6 +96,7 @@ def convert_object(obj: dict[str, Any]) -> list[dict[str, Any]]:
     try:
         result = module.convert(obj)
     except (TypeError, ValueError, KeyError, AttributeError):
+        generic = _formats()[-1]
         if module is generic:
             raise
         result = generic.convert(obj)

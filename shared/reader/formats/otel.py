@@ -18,7 +18,6 @@ expanded into one record per logRecord, target = the scope name or else the reso
 
 from __future__ import annotations
 
-import base64
 import binascii
 from typing import Any
 
@@ -155,7 +154,8 @@ def _hex_id(value: object) -> str | None:
     if len(value) in (16, 32) and all(c in "0123456789abcdefABCDEF" for c in value):
         return value.lower()
     try:
-        return base64.b64decode(value, validate=True).hex()
+        # base64.b64decode(value, validate=True) without importing base64 (and struct).
+        return binascii.a2b_base64(value, strict_mode=True).hex()
     except (binascii.Error, ValueError):
         return value
 
