@@ -37,8 +37,6 @@ from stat import S_ISREG
 from types import TracebackType
 from typing import Any
 
-from pydantic import BaseModel
-
 from shared.reader.parse import line_records
 from shared.reader.scan import ScanStats, chunks_forward
 from shared.reader.sources import (
@@ -73,10 +71,14 @@ TEXT_QUIET_S = 0.3
 _O_BINARY = getattr(os, "O_BINARY", 0)
 
 
-class FollowBatch(BaseModel):
-    """What a poll found: new entries (oldest → newest), whether the log was cleared first."""
+@dataclass(slots=True)
+class FollowBatch:
+    """What a poll found: new entries (oldest → newest), whether the log was cleared first.
 
-    entries: list[dict[str, Any]]
+    A dataclass, not a pydantic model: ``msc-logs tail`` starts without importing pydantic.
+    """
+
+    entries: list[dict[str, Any]] = field(default_factory=list)
     cleared: bool = False
     """The log was cleared (truncated) before ``entries`` were written."""
     malformed: int = 0
@@ -94,13 +96,6 @@ class _Tracked:
     grouper: Grouper | None = None  # a plain-text file's pending entry; None: JSON lines
     sniffed: bool = False
     quiet_since: float = 0.0
-
-
-@dataclass(slots=True)
-class _Batch:
-    entries: list[dict[str, Any]] = field(default_factory=list)
-    cleared: bool = False
-    malformed: int = 0
 
 
 class LogFollower:
@@ -147,16 +142,12 @@ class LogFollower:
 
     def poll(self) -> FollowBatch:
         """Whatever is new since the last call; never blocks."""
-        batch = self._poll()
-        return FollowBatch(entries=batch.entries, cleared=batch.cleared, malformed=batch.malformed)
-
-    def _poll(self) -> _Batch:
         if time.monotonic() - self._discovered > DISCOVER_EVERY_S or not self._sets:
             self._discover(initial=False)
         batches = [(name, follower.poll()) for name, follower in self._sets.items()]
         if len(batches) == 1:
             return batches[0][1]
-        merged = _Batch()
+        merged = FollowBatch()
         for _name, batch in batches:
             merged.cleared |= batch.cleared
             merged.malformed += batch.malformed
@@ -195,13 +186,11 @@ class LogFollower:
         timed_out = False
         try:
             while not stop.is_set():
-                batch = self._poll()  # the model is only built for batches worth yielding
+                batch = self.poll()
                 if batch.entries or batch.cleared:
                     if timed_out and watch.missed():  # no event announced it: poll from now on
                         self.watch_mode = watch.mode
-                    yield FollowBatch(
-                        entries=batch.entries, cleared=batch.cleared, malformed=batch.malformed
-                    )
+                    yield batch
                 elif watch.mode == "inotify":
                     timed_out = not watch.wait(SAFETY_POLL_S)
                 else:
@@ -253,9 +242,9 @@ class _SetFollower:
         generation = tracked.generation or compute_generation(fd_reader(tracked.fd), tracked.inode)
         return None if generation is None else format_id(generation, pos)
 
-    def poll(self) -> _Batch:
+    def poll(self) -> FollowBatch:
         """What is new in this source."""
-        batch = _Batch()
+        batch = FollowBatch()
         if self._current is None:
             self._first_open()
         if self._current is not None:
@@ -307,7 +296,7 @@ class _SetFollower:
         generation = compute_generation(pread, stat.st_ino)
         return _Tracked(name, fd, stat.st_ino, pos, generation)
 
-    def _read(self, batch: _Batch) -> None:
+    def _read(self, batch: FollowBatch) -> None:
         """Read every tracked file, oldest first, each up to a size taken newest first.
 
         Sizes newest first: a writer's line in a newer file was written before that file's size
@@ -326,7 +315,7 @@ class _SetFollower:
             self._drain(tracked, batch, end)
         self._drain(current, batch, size)
 
-    def _clear(self, batch: _Batch) -> None:
+    def _clear(self, batch: FollowBatch) -> None:
         """The log was cleared: what was read before, and the rotated files, are gone."""
         batch.entries.clear()
         batch.cleared = True
@@ -346,7 +335,7 @@ class _SetFollower:
             return False
         return generation != tracked.generation
 
-    def _drain(self, tracked: _Tracked, batch: _Batch, size: int) -> None:
+    def _drain(self, tracked: _Tracked, batch: FollowBatch, size: int) -> None:
         if size <= tracked.pos:
             return
         end = line_end(fd_reader(tracked.fd), size)
@@ -371,7 +360,7 @@ class _SetFollower:
         tracked.pos = end
         tracked.quiet_since = time.monotonic()
 
-    def _line(self, tracked: _Tracked, offset: int, line: bytes, batch: _Batch) -> None:
+    def _line(self, tracked: _Tracked, offset: int, line: bytes, batch: FollowBatch) -> None:
         grouper = tracked.grouper
         if grouper is None:
             self._emit(tracked, offset, line, batch)
@@ -380,7 +369,9 @@ class _SetFollower:
         if done is not None:
             self._emit_group(tracked, done, batch)
 
-    def _flush_quiet(self, tracked: _Tracked, batch: _Batch, *, now: float | None = None) -> None:
+    def _flush_quiet(
+        self, tracked: _Tracked, batch: FollowBatch, *, now: float | None = None
+    ) -> None:
         """A text entry pending for `TEXT_QUIET_S` without more lines is complete."""
         grouper = tracked.grouper
         if grouper is None or not grouper.pending:
@@ -391,14 +382,16 @@ class _SetFollower:
         if done is not None:
             self._emit_group(tracked, done, batch)
 
-    def _emit_group(self, tracked: _Tracked, group: list[tuple[int, bytes]], batch: _Batch) -> None:
+    def _emit_group(
+        self, tracked: _Tracked, group: list[tuple[int, bytes]], batch: FollowBatch
+    ) -> None:
         assert tracked.grouper is not None
         records, reason = tracked.grouper.records(group, mtime_text(os.fstat(tracked.fd).st_mtime))
         if reason is not None:
             batch.malformed += 1
         self._add(tracked, group[0][0], records, batch)
 
-    def _emit(self, tracked: _Tracked, offset: int, line: bytes, batch: _Batch) -> None:
+    def _emit(self, tracked: _Tracked, offset: int, line: bytes, batch: FollowBatch) -> None:
         if not line.strip():
             return
         records, reason = line_records(line)
@@ -411,7 +404,7 @@ class _SetFollower:
         self._add(tracked, offset, records, batch)
 
     def _add(
-        self, tracked: _Tracked, offset: int, records: list[dict[str, Any]], batch: _Batch
+        self, tracked: _Tracked, offset: int, records: list[dict[str, Any]], batch: FollowBatch
     ) -> None:
         generation = tracked.generation or "0" * 12
         for index, entry in enumerate(records):
@@ -426,7 +419,7 @@ class _SetFollower:
             return False  # mid-rotation (renamed, not yet recreated): look again next poll
         return stat.st_ino != current.inode
 
-    def _switch(self, batch: _Batch) -> bool:
+    def _switch(self, batch: FollowBatch) -> bool:
         """The path names another file: retire ours, and the files rotated since, oldest first.
 
         Returns:
