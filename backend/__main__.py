@@ -82,6 +82,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     The viewer's own directories (`ViewerDirs`) are found here, once, and passed down.
     """
     argv = _path_as_log_dir(sys.argv[1:] if argv is None else list(argv))
+    if argv == ["--version"]:  # answered before the subcommands' imports (150 ms)
+        print(f"msc-logs {_version()}")
+        return 0
     if subcommand(argv) in _READER_COMMANDS:
         # `query`/`tail` answer in scripts and pipes: skip importing the writer, the dev
         # server and the window (several hundred ms) that registering them would cost.
