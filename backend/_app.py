@@ -2,12 +2,13 @@
 
 The context is built once at the entry point (the window, the dev server, a test) from argv and
 the environment; commands never read either. It also owns the live-log subscription, so there is
-at most one follower thread per context however many times the page subscribes.
+at most one follower thread per context however many clients subscribe.
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -21,7 +22,16 @@ from shared.reader.files import LineCounts
 from shared.reader.follow import LogFollower
 from shared.writer.setup import get_logger
 
-__all__ = ["HTTP_STATUS", "AppContext", "CommandError", "ErrorCode", "LogSubscription"]
+__all__ = [
+    "HTTP_STATUS",
+    "MAX_MESSAGE_CHARS",
+    "AppContext",
+    "Caller",
+    "CommandError",
+    "ErrorCode",
+    "LogSubscription",
+    "unknown_arguments",
+]
 
 ErrorCode = Literal["invalid_args", "not_found", "already_exists", "permission_denied", "internal"]
 
@@ -36,14 +46,34 @@ HTTP_STATUS: dict[ErrorCode, int] = {
 
 #: How often the follower looks at the active file for new lines (seconds).
 FOLLOW_POLL_INTERVAL = 0.05
-#: How long `LogSubscription.stop` waits for the follower thread before giving up on it.
+#: How long stopping the follower waits for its thread before giving up on it.
 STOP_TIMEOUT = 10.0
+#: Longest error message a caller gets; a longer one is cut, saying how much was left out.
+MAX_MESSAGE_CHARS = 4096
+#: Most unknown argument names one message lists; the others are counted.
+MAX_LISTED = 10
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who called a command: the client (a browser tab, the window) its transport knows it by.
+
+    A command that needs it declares a parameter annotated ``Caller``, and the dispatcher passes
+    it in (as Tauri passes a ``Window``): it is never one of the arguments the page sends.
+
+    Attributes:
+        client: The client's id; None for a caller that names none (a script, a test), which
+            acts for the app as a whole.
+    """
+
+    client: str | None = None
 
 
 class CommandError(Exception):
     """A command failed in a way the page is told about: ``{code, message}``."""
 
     def __init__(self, code: ErrorCode, message: str) -> None:
+        message = _capped(message)
         super().__init__(message)
         self.code: ErrorCode = code
         self.message = message
@@ -76,9 +106,24 @@ class CommandError(Exception):
         parts = [_describe(e, fields) for e in errors if e["type"] != "extra_forbidden"]
         unknown = [_key(e) for e in errors if e["type"] == "extra_forbidden"]
         if unknown:
-            known = ", ".join(fields) or "none"
-            parts.append(f"unknown argument(s) {', '.join(unknown)}; expected: {known}")
+            parts.append(unknown_arguments(unknown, fields))
         return cls("invalid_args", "; ".join(parts) or "invalid arguments")
+
+
+def unknown_arguments(unknown: Sequence[str], known: Iterable[str]) -> str:
+    """The message about unknown argument names: the first `MAX_LISTED`, then how many more
+    (60,000 unknown keys must not come back as a 500 KB message)."""
+    listed = ", ".join(unknown[:MAX_LISTED])
+    if len(unknown) > MAX_LISTED:
+        listed += f", and {len(unknown) - MAX_LISTED} more"
+    return f"unknown argument(s) {listed}; expected: {', '.join(known) or 'none'}"
+
+
+def _capped(message: str) -> str:
+    if len(message) <= MAX_MESSAGE_CHARS:
+        return message
+    kept = message[: MAX_MESSAGE_CHARS - 40]  # room for the note
+    return f"{kept}… ({len(message) - len(kept)} more characters)"
 
 
 def _name(error: ErrorDetails) -> str:
@@ -143,15 +188,29 @@ def _show(value: Any) -> str:
 
 
 class LogSubscription:
-    """One follower thread that turns new log lines into ``log-entry`` events."""
+    """One follower thread, shared by the subscribed clients, turning new lines into events.
+
+    Subscriptions are per client, with the semantics of Tauri's ``listen``/``unlisten``:
+    subscribing is idempotent for a client, unsubscribing ends that client's stream only, and
+    the follower runs while at least one client is subscribed. The stream (``log-subscribed``,
+    ``log-entry``, ``logs-cleared``) goes to the subscribed clients only. The client None (a
+    caller that names none) is the app as a whole: while it is subscribed, the stream goes to
+    every consumer.
+    """
 
     def __init__(self, log_dir: Path, app_name: str | None, emitter: Emitter) -> None:
         self._log_dir = log_dir
         self._app_name = app_name
         self._emitter = emitter
         self._lock = threading.Lock()
+        self._clients: frozenset[str | None] = frozenset()
         self._thread: threading.Thread | None = None
         self._stop = threading.Event()
+
+    @property
+    def clients(self) -> frozenset[str | None]:
+        """The clients subscribed now."""
+        return self._clients
 
     @property
     def running(self) -> bool:
@@ -159,42 +218,60 @@ class LogSubscription:
         thread = self._thread
         return thread is not None and thread.is_alive()
 
-    def start(self) -> None:
-        """Emit ``log-subscribed`` and start following, unless already following.
+    def subscribe(self, client: str | None = None) -> None:
+        """Subscribe ``client``: start following unless already, then emit ``log-subscribed``
+        to it.
 
         The follower is positioned at the end of the active file *before* ``log-subscribed`` is
-        emitted, so every line written after the page saw that event reaches it.
+        emitted, so every line written after the client saw that event reaches it.
         """
         with self._lock:
-            if self.running:
-                self._emitter.emit("log-subscribed", {"log_dir": str(self._log_dir)})
-                return
-            follower = LogFollower(
-                self._log_dir, self._app_name, poll_interval=FOLLOW_POLL_INTERVAL
-            )
-            self._stop = threading.Event()
-            self._emitter.emit("log-subscribed", {"log_dir": str(self._log_dir)})
-            self._thread = threading.Thread(
-                target=self._pump, args=(follower, self._stop), name="msc-log-follower", daemon=True
-            )
-            self._thread.start()
+            self._clients = self._clients | {client}
+            if not self.running:
+                self._start()
+            to = None if client is None else (client,)
+            self._emitter.emit("log-subscribed", {"log_dir": str(self._log_dir)}, to=to)
 
-    def stop(self) -> None:
-        """Stop the follower and wait for its thread to end; does nothing when not running."""
+    def unsubscribe(self, client: str | None = None) -> None:
+        """End ``client``'s stream; the last client out stops the follower and waits for it."""
         with self._lock:
-            thread, self._thread = self._thread, None
-            self._stop.set()
-            if thread is not None:
-                thread.join(STOP_TIMEOUT)
+            self._clients = self._clients - {client}
+            if not self._clients:
+                self._stop_follower()
+
+    def close(self) -> None:
+        """Unsubscribe every client and stop the follower (shutdown)."""
+        with self._lock:
+            self._clients = frozenset()
+            self._stop_follower()
+
+    def _start(self) -> None:
+        follower = LogFollower(self._log_dir, self._app_name, poll_interval=FOLLOW_POLL_INTERVAL)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(
+            target=self._pump, args=(follower, self._stop), name="msc-log-follower", daemon=True
+        )
+        self._thread.start()
+
+    def _stop_follower(self) -> None:
+        thread, self._thread = self._thread, None
+        self._stop.set()
+        if thread is not None:
+            thread.join(STOP_TIMEOUT)
+
+    def _audience(self) -> frozenset[str | None] | None:
+        clients = self._clients  # replaced, never mutated: no lock needed to read it
+        return None if None in clients else clients
 
     def _pump(self, follower: LogFollower, stop: threading.Event) -> None:
         # No logging per batch or entry here: these records would come straight back as events.
         try:
             for batch in follower.follow(stop):
+                to = self._audience()
                 if batch.cleared:
-                    self._emitter.emit("logs-cleared", {})
+                    self._emitter.emit("logs-cleared", {}, to=to)
                 for entry in batch.entries:
-                    self._emitter.emit("log-entry", entry)
+                    self._emitter.emit("log-entry", entry, to=to)
         except Exception:  # one record, then the stream ends: the page can subscribe again
             get_logger(__name__).exception("log follower stopped", category="system")
         finally:
@@ -224,4 +301,4 @@ class AppContext:
 
     def close(self) -> None:
         """Stop background work (the follower thread); call at shutdown."""
-        self.subscription.stop()
+        self.subscription.close()

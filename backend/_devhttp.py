@@ -4,16 +4,29 @@ Every request passes the same guards first: ``Host`` must name this server (a pa
 site whose DNS now points at 127.0.0.1 sends its own host name), and an ``Origin``, when sent,
 must be this server. ``/invoke`` and ``/events`` also need the token. Nothing here logs per
 request or per event: the commands log their calls, and the event stream must never feed itself.
+
+Connections: a request body is either read in full or the connection is closed after the answer
+(an unread body would be parsed as the next request, past the guards). A connection that sends
+nothing for `IDLE_TIMEOUT` seconds (idle, or stopped half-way through a request) is closed, and
+beyond `MAX_CONNECTIONS` at once a new one is answered 503 and closed without a thread.
+
+Clients: a page names itself with a client id (``X-MSC-Client`` or ``?client=``, on ``/events``
+and ``/invoke`` alike), so that its subscription to the live log is its own; when its last event
+stream ends, it is unsubscribed.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hmac
 import mimetypes
+import re
 import secrets
+import socket
 import sys
 import threading
 import time
+from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -25,10 +38,24 @@ from backend._app import AppContext
 from backend._dispatch import respond
 from backend._events import Broadcaster, EventQueue
 
-__all__ = ["MAX_BODY_BYTES", "DevHTTPServer", "DevHandler", "new_token"]
+__all__ = [
+    "IDLE_TIMEOUT",
+    "MAX_BODY_BYTES",
+    "MAX_CONNECTIONS",
+    "DevHTTPServer",
+    "DevHandler",
+    "new_token",
+]
 
 #: Largest accepted ``/invoke`` body; commands take a few small arguments.
 MAX_BODY_BYTES = 1024 * 1024
+#: Seconds a connection may go without sending (between requests, or within one) before it is
+#: closed; an event stream only sends, so it is not idle.
+IDLE_TIMEOUT = 10.0
+#: Most connections served at once (event streams included): each one holds a thread.
+MAX_CONNECTIONS = 64
+#: How often an event stream looks whether its client hung up (seconds).
+HANGUP_CHECK_INTERVAL = 1.0
 #: Seconds between SSE comment lines that keep idle connections (and proxies) open.
 HEARTBEAT_INTERVAL = 15.0
 #: Shortest gap between two SSE batches: events arriving meanwhile join the next batch.
@@ -36,6 +63,9 @@ FLUSH_INTERVAL = 0.05
 #: Most events in one SSE message.
 MAX_BATCH = 2000
 TOKEN_HEADER = "X-MSC-Token"
+CLIENT_HEADER = "X-MSC-Client"
+#: A client id: what the page's bridge makes (random hex), or any short name of these characters.
+CLIENT_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 HELLO = orjson.dumps([{"event": "hello", "payload": {}}])
 # Explicit where the platform's mime table may be missing or old (ES modules need a JS type).
 _TYPES = {
@@ -52,7 +82,7 @@ def new_token() -> str:
 
 
 class DevHTTPServer(ThreadingHTTPServer):
-    """A threading HTTP server that carries what its handlers need."""
+    """A threading HTTP server that carries what its handlers need, and caps its connections."""
 
     daemon_threads = True
 
@@ -66,18 +96,69 @@ class DevHTTPServer(ThreadingHTTPServer):
         frontend_dir: Path,
         token: str,
         stopping: threading.Event,
+        idle_timeout: float = IDLE_TIMEOUT,
+        max_connections: int = MAX_CONNECTIONS,
     ) -> None:
         super().__init__(address, handler)
         self.app, self.broadcaster, self.token = app, broadcaster, token
         self.frontend_dir, self.stopping = frontend_dir, stopping
+        self.idle_timeout, self.max_connections = idle_timeout, max_connections
+        self._active = 0
+        self._active_lock = threading.Lock()
         port = self.server_address[1]
         self.hosts = {f"127.0.0.1:{port}", f"localhost:{port}"}
         self.origins = {f"http://{host}" for host in self.hosts}
+        message = f"too many connections (at most {max_connections}); try again"
+        self._busy = _raw_response(503, {"code": "internal", "message": message})
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """Serve the connection in a thread of its own, or answer 503 when at the cap."""
+        with self._active_lock:
+            full = self._active >= self.max_connections
+            if not full:
+                self._active += 1
+        if full:
+            self._turn_away(request)
+        else:
+            super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        """Serve one connection; its place is free again when it ends."""
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._active_lock:
+                self._active -= 1
+
+    def _turn_away(self, request: socket.socket) -> None:
+        # On the accepting thread, so nothing may wait: the send buffer of a new connection has
+        # room for this short answer. What the client already sent is read first, as closing a
+        # socket with unread data resets the connection, which can lose the answer.
+        request.setblocking(False)
+        with contextlib.suppress(OSError):  # nothing sent yet
+            request.recv(65536)
+        with contextlib.suppress(OSError):  # gone already
+            request.sendall(self._busy)
+        self.shutdown_request(request)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """Stay quiet about clients that went away; anything else is a bug worth a traceback."""
-        if not isinstance(sys.exc_info()[1], ConnectionError):
+        """Stay quiet about clients that went away or went silent; anything else is a bug worth
+        a traceback."""
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             super().handle_error(request, client_address)
+
+
+def _raw_response(status: int, body: Any) -> bytes:
+    """A complete response that closes the connection (for sockets no handler serves)."""
+    data = orjson.dumps(body)
+    head = (
+        f"HTTP/1.1 {status} {HTTPStatus(status).phrase}\r\n"
+        "Content-Type: application/json\r\n"
+        f"Content-Length: {len(data)}\r\n"
+        "Cache-Control: no-store\r\n"
+        "Connection: close\r\n\r\n"
+    )
+    return head.encode() + data
 
 
 class DevHandler(BaseHTTPRequestHandler):
@@ -85,6 +166,19 @@ class DevHandler(BaseHTTPRequestHandler):
 
     server: DevHTTPServer
     protocol_version = "HTTP/1.1"
+    #: The client id the request carries (`CLIENT_HEADER` or ``?client=``), once checked.
+    client: str | None = None
+    _body_read = False
+
+    def setup(self) -> None:
+        """Give the connection its idle timeout (reads and writes) before anything is read."""
+        super().setup()
+        self.connection.settimeout(self.server.idle_timeout)
+
+    def parse_request(self) -> bool:
+        """Parse the next request on the connection (its body is not read yet)."""
+        self._body_read, self.client = False, None
+        return super().parse_request()
 
     def log_message(self, format: str, *args: Any) -> None:
         """Silence http.server's per-request stderr lines."""
@@ -95,7 +189,7 @@ class DevHandler(BaseHTTPRequestHandler):
             return
         path = urlsplit(self.path).path
         if path == "/events":
-            if self._authorized():
+            if self._authorized() and self._identified():
                 self._stream_events()
         elif path.startswith("/invoke/"):
             self._send_json(405, {"code": "invalid_args", "message": "use POST for /invoke"})
@@ -124,12 +218,12 @@ class DevHandler(BaseHTTPRequestHandler):
         if not path.startswith("/invoke/"):
             self._send_json(404, {"code": "not_found", "message": f"no such endpoint: {path}"})
             return
-        if not self._authorized():
+        if not self._authorized() or not self._identified():
             return
         args = self._read_arguments()
         if args is not None:
-            status, body = respond(self.server.app, unquote(path[len("/invoke/") :]), args)
-            self._send_json(status, body)
+            name = unquote(path[len("/invoke/") :])
+            self._send_json(*respond(self.server.app, name, args, client=self.client))
 
     # -- guards ---------------------------------------------------------------------------
 
@@ -153,6 +247,18 @@ class DevHandler(BaseHTTPRequestHandler):
             return self._refuse(403, "wrong token")
         return True
 
+    def _identified(self) -> bool:
+        """Take the client id (header, else query) into `client`; refuse a malformed one."""
+        client = self.headers.get(CLIENT_HEADER)
+        if client is None:
+            client = parse_qs(urlsplit(self.path).query).get("client", [None])[0]
+        if client is not None and not CLIENT_ID.fullmatch(client):
+            message = f"{CLIENT_HEADER} (or ?client=): must be 1 to 64 letters, digits, - or _"
+            self._send_json(400, {"code": "invalid_args", "message": message})
+            return False
+        self.client = client
+        return True
+
     def _refuse(self, status: int, message: str) -> bool:
         self.close_connection = True
         self._send_json(status, {"code": "permission_denied", "message": message})
@@ -165,6 +271,9 @@ class DevHandler(BaseHTTPRequestHandler):
             self.close_connection = True
             self._send_json(411, {"code": "invalid_args", "message": "send a Content-Length"})
             return None
+        if len(self.headers.get_all("Content-Length") or []) > 1:
+            self._send_json(400, {"code": "invalid_args", "message": "send one Content-Length"})
+            return None
         try:
             length = int(self.headers.get("Content-Length") or 0)
         except ValueError:
@@ -176,7 +285,21 @@ class DevHandler(BaseHTTPRequestHandler):
             )
             self._send_json(status, {"code": "invalid_args", "message": message or "bad length"})
             return None
-        return self._parse_body(self.rfile.read(length) if length else b"{}")
+        body = self.rfile.read(length) if length else b"{}"
+        self._body_read = True
+        return self._parse_body(body)
+
+    def _body_left(self) -> bool:
+        """Whether the request came with a body that was not read (or one of unclear length)."""
+        lengths = self.headers.get_all("Content-Length") or []
+        if self.headers.get("Transfer-Encoding") or len(lengths) > 1:
+            return True
+        if self._body_read or not lengths:
+            return False
+        try:
+            return int(lengths[0]) != 0
+        except ValueError:
+            return True
 
     def _parse_body(self, body: bytes) -> dict[str, Any] | None:
         try:
@@ -208,6 +331,10 @@ class DevHandler(BaseHTTPRequestHandler):
             self.wfile.write(data)
 
     def _common_headers(self) -> None:
+        # The one place every response passes: a body left unread would be parsed as the next
+        # request on this connection (request smuggling, past the guards), so close it instead.
+        if self.close_connection or self._body_left():
+            self.send_header("Connection", "close")
         self.send_header("Cache-Control", "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         # The page's URL carries the token: never send it on as a Referer.
@@ -244,20 +371,24 @@ class DevHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", "text/event-stream; charset=utf-8")
         self._common_headers()
         self.end_headers()
-        queue = self.server.broadcaster.subscribe()
+        broadcaster = self.server.broadcaster
+        queue = broadcaster.subscribe(self.client)
         try:
             self._write(b"retry: 1000\ndata: " + HELLO + b"\n\n")
             self._pump(queue)
-        except (ConnectionError, OSError):
-            pass  # the page went away; its queue goes with it
+        except OSError:
+            pass  # the page went away (or stopped reading); its queue goes with it
         finally:
-            self.server.broadcaster.unsubscribe(queue)
+            broadcaster.unsubscribe(queue)
+            # A tab closed or crashed without unsubscribing: its last stream took it along.
+            if self.client is not None and not broadcaster.connected(self.client):
+                self.server.app.subscription.unsubscribe(self.client)
 
     def _pump(self, queue: EventQueue) -> None:
         stopping = self.server.stopping
         last_write = time.monotonic()
-        while not stopping.is_set() and not queue.closed:
-            if queue.wait(HEARTBEAT_INTERVAL):
+        while not stopping.is_set() and not queue.closed and not self._hung_up():
+            if queue.wait(HANGUP_CHECK_INTERVAL):
                 batch = queue.drain(MAX_BATCH)
                 self._write(b"data: " + orjson.dumps(batch, default=str) + b"\n\n")
                 last_write = time.monotonic()
@@ -265,6 +396,20 @@ class DevHandler(BaseHTTPRequestHandler):
             elif time.monotonic() - last_write >= HEARTBEAT_INTERVAL:
                 self._write(b": heartbeat\n\n")
                 last_write = time.monotonic()
+
+    def _hung_up(self) -> bool:
+        """Whether the client closed the connection, found without waiting for the next write
+        (a stream's client sends nothing, so anything readable is the end: EOF)."""
+        self.connection.settimeout(0)  # only this thread uses the socket: a look, no wait
+        try:
+            peeked: bytes = self.connection.recv(1, socket.MSG_PEEK)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return True
+        finally:
+            self.connection.settimeout(self.server.idle_timeout)
+        return peeked == b""
 
     def _write(self, data: bytes) -> None:
         self.wfile.write(data)

@@ -7,7 +7,8 @@ logging context, calls the command and maps every failure onto one error shape
 
 Arguments are validated strictly, as JSON: ``"5"`` is no integer and ``1`` no boolean, as with
 Tauri's serde. Two Tauri habits are kept: camelCase keys are accepted (``outputPath``), and
-``null`` for an optional argument means "not given".
+``null`` for an optional argument means "not given". A third: a parameter annotated `Caller` is
+no argument but injected, as Tauri injects a ``Window``: the transport says which client called.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from typing import Annotated, Any
 import structlog
 from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, create_model
 
-from backend._app import AppContext, CommandError
+from backend._app import AppContext, Caller, CommandError
 from backend.commands import REGISTRY
 from shared.reader.query import CursorNotFound, InvalidCursor
 from shared.writer.diag import complain
@@ -73,6 +74,8 @@ def arguments_model(name: str, command: Callable[..., Any]) -> type[BaseModel]:
     hints = typing.get_type_hints(command, include_extras=True)
     fields: dict[str, Any] = {}
     for parameter in list(inspect.signature(command).parameters.values())[1:]:
+        if hints[parameter.name] is Caller:
+            continue
         default = ... if parameter.default is inspect.Parameter.empty else parameter.default
         fields[parameter.name] = (_guard(hints[parameter.name]), default)
     config = ConfigDict(extra="forbid", strict=True)
@@ -80,14 +83,27 @@ def arguments_model(name: str, command: Callable[..., Any]) -> type[BaseModel]:
     return model
 
 
+def injected(command: Callable[..., Any]) -> tuple[str, ...]:
+    """The parameters of ``command`` the dispatcher fills in: those annotated `Caller`."""
+    hints = typing.get_type_hints(command)
+    return tuple(name for name, hint in hints.items() if hint is Caller)
+
+
 #: The arguments model of every registered command, built once at import.
 MODELS: dict[str, type[BaseModel]] = {
     name: arguments_model(name, f) for name, f in REGISTRY.items()
 }
+#: The `Caller` parameters of every registered command.
+INJECTED: dict[str, tuple[str, ...]] = {name: injected(f) for name, f in REGISTRY.items()}
 
 
 def dispatch(
-    app: AppContext, name: str, args: Mapping[str, Any] | None = None, *, quiet: bool = False
+    app: AppContext,
+    name: str,
+    args: Mapping[str, Any] | None = None,
+    *,
+    quiet: bool = False,
+    client: str | None = None,
 ) -> Any:
     """Run command ``name`` with ``args`` and return its JSON-ready result.
 
@@ -97,6 +113,8 @@ def dispatch(
         args: Its arguments (snake_case or camelCase keys); None means none.
         quiet: Write nothing to the log (calls made by the event push path, which must never
             feed the stream it pushes). Internal errors then go to stderr.
+        client: Who calls (a tab's or the window's id), for the commands that take a `Caller`;
+            None: the app as a whole.
 
     Returns:
         The command's result.
@@ -105,13 +123,14 @@ def dispatch(
         CommandError: Unknown command (``not_found``), bad arguments (``invalid_args``), or the
             command's own failure; anything unexpected becomes ``internal``.
     """
+    caller = Caller(client)
     if quiet:
-        return _call(app, name, args, quiet=True)
+        return _call(app, name, args, caller, quiet=True)
     started = time.perf_counter()
     outcome = "ok"
     with structlog.contextvars.bound_contextvars(request_id=f"req-{uuid.uuid4().hex}"):
         try:
-            return _call(app, name, args, quiet=False)
+            return _call(app, name, args, caller, quiet=False)
         except CommandError as exc:
             outcome = exc.code
             raise
@@ -127,21 +146,29 @@ def dispatch(
 
 
 def respond(
-    app: AppContext, name: str, args: Mapping[str, Any] | None = None, *, quiet: bool = False
+    app: AppContext,
+    name: str,
+    args: Mapping[str, Any] | None = None,
+    *,
+    quiet: bool = False,
+    client: str | None = None,
 ) -> tuple[int, Any]:
     """`dispatch` for a transport: ``(200, result)`` or ``(status, {code, message})``."""
     try:
-        return 200, dispatch(app, name, args, quiet=quiet)
+        return 200, dispatch(app, name, args, quiet=quiet, client=client)
     except CommandError as exc:
         return exc.status, exc.to_dict()
 
 
-def _call(app: AppContext, name: str, args: Mapping[str, Any] | None, *, quiet: bool) -> Any:
+def _call(
+    app: AppContext, name: str, args: Mapping[str, Any] | None, caller: Caller, *, quiet: bool
+) -> Any:
     command, model = REGISTRY.get(name), MODELS.get(name)
     if command is None or model is None:
         known = ", ".join(REGISTRY)
         raise CommandError("not_found", f"unknown command {name[:100]!r}; known: {known}")
     kwargs = _validate(model, args)
+    kwargs.update(dict.fromkeys(INJECTED[name], caller))
     try:
         return command(app, **kwargs)
     except CommandError:

@@ -5,6 +5,10 @@ Both transports use this module: the dev server gives every ``GET /events`` stre
 call `Emitter.emit`, which never blocks: a consumer that cannot keep up loses its *oldest* pending
 events, and the next `EventQueue.drain` starts with an ``events-dropped`` event saying how many.
 
+A queue may belong to a *client* (a browser tab, the window; a short id the transport knows it
+by), so that an event can be addressed to some clients only (``emit(..., to={"tab-1"})``: the
+live-log stream goes to the clients that subscribed to it).
+
 Nothing here logs. The push path must never write into the log it may be streaming (a stream that
 feeds itself never ends), so misuse raises and everything else is silent.
 """
@@ -14,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections import deque
+from collections.abc import Collection
 from typing import Any, Protocol
 
 __all__ = [
@@ -45,18 +50,25 @@ def check_event_name(event: str) -> str:
 
 
 class Emitter(Protocol):
-    """Something events can be sent to (Tauri's ``AppHandle.emit``)."""
+    """Something events can be sent to (Tauri's ``AppHandle.emit`` and ``emit_to``)."""
 
-    def emit(self, event: str, payload: Any) -> None:
-        """Queue ``payload`` under ``event`` for the page; never blocks."""
+    def emit(self, event: str, payload: Any, to: Collection[str | None] | None = None) -> None:
+        """Queue ``payload`` under ``event`` for the clients ``to`` (None: every one); never
+        blocks."""
 
 
 class EventQueue:
-    """A bounded queue of ``{event, payload}`` for one consumer; drops the oldest when full."""
+    """A bounded queue of ``{event, payload}`` for one consumer; drops the oldest when full.
 
-    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+    Args:
+        max_pending: Most events held before the oldest are dropped.
+        client: The client this consumer belongs to, if it said (see `Broadcaster.emit`).
+    """
+
+    def __init__(self, max_pending: int = DEFAULT_MAX_PENDING, client: str | None = None) -> None:
         if max_pending < 1:
             raise ValueError(f"max_pending must be at least 1, got {max_pending}")
+        self.client = client
         self._pending: deque[dict[str, Any]] = deque()
         self._max_pending = max_pending
         self._dropped = 0
@@ -129,16 +141,16 @@ class EventQueue:
 
 
 class Broadcaster:
-    """An `Emitter` that copies every event into each subscribed `EventQueue`."""
+    """An `Emitter` that copies every event into each subscribed `EventQueue` it is for."""
 
     def __init__(self, max_pending: int = DEFAULT_MAX_PENDING) -> None:
         self._max_pending = max_pending
         self._queues: tuple[EventQueue, ...] = ()
         self._lock = threading.Lock()
 
-    def subscribe(self) -> EventQueue:
-        """Add a consumer (one browser tab, one window) and return its queue."""
-        queue = EventQueue(self._max_pending)
+    def subscribe(self, client: str | None = None) -> EventQueue:
+        """Add a consumer (one browser tab, one window) of ``client`` and return its queue."""
+        queue = EventQueue(self._max_pending, client)
         with self._lock:
             self._queues = (*self._queues, queue)
         return queue
@@ -149,8 +161,9 @@ class Broadcaster:
             self._queues = tuple(q for q in self._queues if q is not queue)
         queue.close()
 
-    def emit(self, event: str, payload: Any) -> None:
-        """Send one event to every consumer; without consumers it is discarded.
+    def emit(self, event: str, payload: Any, to: Collection[str | None] | None = None) -> None:
+        """Send one event to the consumers of the clients ``to`` (None: to every consumer);
+        without consumers it is discarded.
 
         Raises:
             ValueError: ``event`` is not a valid event name.
@@ -158,7 +171,12 @@ class Broadcaster:
         item = {"event": check_event_name(event), "payload": payload}
         # The tuple is replaced, never mutated, so iterating it needs no lock.
         for queue in self._queues:
-            queue._put(item)
+            if to is None or queue.client in to:
+                queue._put(item)
+
+    def connected(self, client: str) -> bool:
+        """Whether ``client`` has a consumer (an open event stream)."""
+        return any(queue.client == client for queue in self._queues)
 
     def close(self) -> None:
         """Close every consumer's queue (shutdown)."""

@@ -18,14 +18,14 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
-from backend._app import AppContext, CommandError
+from backend._app import AppContext, Caller, CommandError
 from backend._export import ExportFormat, export_target, write_export
 from shared._events import Level, LogCategory
 from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
 from shared.reader.files import clear_log_files, log_files, summarize
 from shared.reader.match import compile_regex
-from shared.reader.watch import watch_mode
 from shared.reader.query import LogQuery, iter_logs, query_logs
+from shared.reader.watch import watch_mode
 from shared.writer.setup import get_logger
 
 __all__ = [
@@ -247,18 +247,19 @@ def export_logs(
     return {"path": str(target), "count": count, "bytes": size}
 
 
-def subscribe_to_logs(app: AppContext) -> None:
-    """Start streaming new entries: ``log-subscribed``, then ``log-entry`` per new line.
+def subscribe_to_logs(app: AppContext, *, caller: Caller) -> None:
+    """Stream new entries to the calling client: ``log-subscribed``, then ``log-entry`` per
+    new line, and ``logs-cleared`` when the active file is truncated.
 
-    Idempotent: one follower per app context; calling again only re-emits ``log-subscribed``.
-    ``logs-cleared`` is emitted when the active file is truncated.
+    Idempotent per client (calling again only re-emits ``log-subscribed``); one follower per app
+    context however many clients subscribe.
     """
-    app.subscription.start()
+    app.subscription.subscribe(caller.client)
 
 
-def unsubscribe_from_logs(app: AppContext) -> None:
-    """Stop streaming and wait for the follower thread to end."""
-    app.subscription.stop()
+def unsubscribe_from_logs(app: AppContext, *, caller: Caller) -> None:
+    """Stop streaming to the calling client only; the follower stops with the last client."""
+    app.subscription.unsubscribe(caller.client)
 
 
 def get_log_info(app: AppContext) -> dict[str, Any]:

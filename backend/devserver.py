@@ -6,6 +6,9 @@ the random token printed in the URL, as header ``X-MSC-Token`` or query ``?token
 whose ``Host`` or ``Origin`` is not this server are refused (DNS rebinding, cross-site requests).
 When a file under ``frontend/`` changes, a ``dev-reload`` event tells the page to reload.
 
+Connections idle for 10 s are closed and at most 64 are served at once; the environment variables
+``MSC_DEV_IDLE_TIMEOUT`` (seconds) and ``MSC_DEV_MAX_CONNECTIONS`` change that.
+
 The server only reads the log directory it shows; its own records go to the viewer's own log
 (`backend._ownlog`).
 """
@@ -13,18 +16,20 @@ The server only reads the log directory it shows; its own records go to the view
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import signal
 import sys
 import threading
 import webbrowser
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TypeVar
 
 from backend._app import AppContext
-from backend._devhttp import DevHandler, DevHTTPServer, new_token
+from backend._devhttp import IDLE_TIMEOUT, MAX_CONNECTIONS, DevHandler, DevHTTPServer, new_token
 from backend._dirs import ViewerDirs
 from backend._events import Broadcaster
 from backend._location import LocationError, add_location_arguments, shown_log
@@ -36,6 +41,7 @@ __all__ = [
     "DevServer",
     "FrontendWatcher",
     "add_arguments",
+    "connection_limits",
     "default_frontend_dir",
     "main",
     "register",
@@ -103,13 +109,18 @@ class FrontendWatcher:
 
 @dataclass
 class DevServer:
-    """The dev server: an HTTP server, its app context, event broadcaster and file watcher."""
+    """The dev server: an HTTP server, its app context, event broadcaster and file watcher.
+
+    ``idle_timeout`` (seconds) and ``max_connections`` bound what clients can hold.
+    """
 
     app: AppContext
     broadcaster: Broadcaster
     frontend_dir: Path
     port: int = 0
     token: str = ""
+    idle_timeout: float = IDLE_TIMEOUT
+    max_connections: int = MAX_CONNECTIONS
 
     def __post_init__(self) -> None:
         self.token = self.token or new_token()
@@ -122,6 +133,8 @@ class DevServer:
             frontend_dir=self.frontend_dir,
             token=self.token,
             stopping=self.stopping,
+            idle_timeout=self.idle_timeout,
+            max_connections=self.max_connections,
         )
         self.port = self.httpd.server_address[1]
         self._watcher = FrontendWatcher(self.frontend_dir, self.broadcaster)
@@ -181,10 +194,18 @@ def run_dev(args: argparse.Namespace, dirs: ViewerDirs) -> int:
     try:
         shown = shown_log(args, dirs)
         note = start_viewer_logging(dirs, shown.log_dir)
+        idle_timeout, max_connections = connection_limits(os.environ)
         broadcaster = Broadcaster()
         app = AppContext(log_dir=shown.log_dir, app_name=shown.app_name, emitter=broadcaster)
-        server = DevServer(app, broadcaster, frontend_dir.resolve(), port=args.port)
-    except (LocationError, LoggingError, OSError) as exc:
+        server = DevServer(
+            app,
+            broadcaster,
+            frontend_dir.resolve(),
+            port=args.port,
+            idle_timeout=idle_timeout,
+            max_connections=max_connections,
+        )
+    except (LocationError, LoggingError, OSError, ValueError) as exc:
         print(f"msc-logs dev: {exc}", file=sys.stderr)
         return 1
     if note:
@@ -202,6 +223,35 @@ def run_dev(args: argparse.Namespace, dirs: ViewerDirs) -> int:
     server.stop()
     _log.info("dev server stopped", category="system", port=server.port)
     return 0
+
+
+_Number = TypeVar("_Number", int, float)
+
+
+def connection_limits(environ: Mapping[str, str]) -> tuple[float, int]:
+    """The idle timeout and the connection cap: ``MSC_DEV_IDLE_TIMEOUT`` (seconds) and
+    ``MSC_DEV_MAX_CONNECTIONS`` when set, else the defaults.
+
+    Raises:
+        ValueError: A variable that is not a positive number, naming it.
+    """
+    idle_timeout = _positive(environ, "MSC_DEV_IDLE_TIMEOUT", float, IDLE_TIMEOUT)
+    return idle_timeout, _positive(environ, "MSC_DEV_MAX_CONNECTIONS", int, MAX_CONNECTIONS)
+
+
+def _positive(
+    environ: Mapping[str, str], name: str, kind: Callable[[str], _Number], default: _Number
+) -> _Number:
+    text = environ.get(name)
+    if text is None:
+        return default
+    try:
+        value = kind(text)
+    except ValueError:
+        value = kind("0")
+    if not 0 < value < math.inf:
+        raise ValueError(f"{name} must be a positive number, got {text!r}")
+    return value
 
 
 def _on_signals(stop: threading.Event) -> None:

@@ -2,7 +2,8 @@
 
 Every command of `backend.commands.REGISTRY` under its own name, through the same dispatcher as
 the dev server (`backend._dispatch.respond`), answering the envelope the page's transport expects:
-``{ok: value}`` or ``{error: {code, message}}``. pywebview exposes a function under its
+``{ok: value}`` or ``{error: {code, message}}``. The window is one client (`WINDOW_CLIENT`): its
+calls and its event queue carry that id. pywebview exposes a function under its
 ``__name__`` and calls it with the JS arguments spread, so each wrapper takes one optional
 argument object.
 
@@ -24,7 +25,7 @@ from typing import Any, Protocol
 
 import structlog
 
-from backend._app import AppContext, CommandError
+from backend._app import AppContext, CommandError, unknown_arguments
 from backend._dirs import ViewerDirs
 from backend._dispatch import respond
 from backend.commands import REGISTRY
@@ -32,6 +33,7 @@ from backend.desktop.install import exec_command
 from shared.writer.setup import get_logger
 
 __all__ = [
+    "WINDOW_CLIENT",
     "DemoRunner",
     "Exposed",
     "OwnLogOpener",
@@ -44,6 +46,8 @@ Exposed = Callable[..., dict[str, Any]]
 #: Seconds of demo activity the menu item and a bare ``start_demo`` start.
 DEMO_SECONDS = 30
 MAX_DEMO_SECONDS = 3600
+#: The window's client id: its live-log subscription and its event queue belong together.
+WINDOW_CLIENT = "window"
 _log = get_logger(__name__)
 
 
@@ -64,20 +68,21 @@ def _one_object(name: str, extra: tuple[Any, ...]) -> dict[str, Any] | None:
     return {"error": CommandError("invalid_args", message).to_dict()}
 
 
-def command_function(app: AppContext, name: str) -> Exposed:
-    """The exposed wrapper of registered command ``name`` (its ``__name__`` is ``name``)."""
+def command_function(app: AppContext, name: str, client: str | None = None) -> Exposed:
+    """The exposed wrapper of registered command ``name`` (its ``__name__`` is ``name``),
+    calling as ``client``."""
 
     def call(args: Any = None, *extra: Any) -> dict[str, Any]:
-        return _one_object(name, extra) or _envelope(*respond(app, name, args))
+        return _one_object(name, extra) or _envelope(*respond(app, name, args, client=client))
 
     call.__name__ = call.__qualname__ = name
     call.__doc__ = REGISTRY[name].__doc__
     return call
 
 
-def command_functions(app: AppContext) -> list[Exposed]:
-    """One exposed wrapper per registered command."""
-    return [command_function(app, name) for name in REGISTRY]
+def command_functions(app: AppContext, client: str | None = None) -> list[Exposed]:
+    """One exposed wrapper per registered command, each calling as ``client``."""
+    return [command_function(app, name, client) for name in REGISTRY]
 
 
 def desktop_functions(
@@ -126,10 +131,7 @@ def _arguments(args: Any, known: set[str]) -> Mapping[str, Any]:
         raise CommandError("invalid_args", "arguments must be an object")
     unknown = sorted(str(k) for k in args if k not in known)
     if unknown:
-        expected = ", ".join(sorted(known))
-        raise CommandError(
-            "invalid_args", f"unknown argument(s) {', '.join(unknown)}; expected: {expected}"
-        )
+        raise CommandError("invalid_args", unknown_arguments(unknown, sorted(known)))
     return args
 
 

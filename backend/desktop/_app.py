@@ -23,6 +23,7 @@ from backend._events import Broadcaster
 from backend.desktop import ICON_PNG
 from backend.desktop._api import (
     DEMO_SECONDS,
+    WINDOW_CLIENT,
     DemoRunner,
     OwnLogOpener,
     command_functions,
@@ -65,7 +66,8 @@ class DesktopApp:
         self.own_log = OwnLogOpener(dirs, shows_own_log=dirs.is_own_log(log_dir))
         self.keeper = GeometryKeeper(dirs.geometry_file, load_geometry(dirs.geometry_file))
         self.window = self._create_window()
-        self.pump = EventPump(self.broadcaster.subscribe(), self._deliver, self._loaded)
+        queue = self.broadcaster.subscribe(WINDOW_CLIENT)
+        self.pump = EventPump(queue, self._deliver, self._loaded)
 
     def _create_window(self) -> webview.Window:
         geometry = self.keeper.geometry
@@ -82,7 +84,7 @@ class DesktopApp:
         )
         if window is None:  # only for a WSGI app argument; a URL always makes a window
             raise RuntimeError("pywebview did not create the window")
-        window.expose(*command_functions(self.app))
+        window.expose(*command_functions(self.app, WINDOW_CLIENT))
         window.expose(*desktop_functions(self._save_dialog, self.demo, self.own_log))
         window.events.loaded += self._on_loaded
         window.events.resized += self.keeper.resized

@@ -173,3 +173,35 @@ class TestBroadcaster:
         broadcaster.close()
         assert all(q.closed for q in queues)
         assert len(broadcaster) == 0
+
+
+class TestClients:
+    def test_an_event_for_some_clients_reaches_only_their_queues(self) -> None:
+        """``to`` names the clients; other queues (and queues of no client) get nothing."""
+        broadcaster = Broadcaster()
+        a, b, anonymous = (
+            broadcaster.subscribe("a"),
+            broadcaster.subscribe("b"),
+            broadcaster.subscribe(),
+        )
+        broadcaster.emit("log-entry", 1, to={"a"})
+        assert a.drain() == [{"event": "log-entry", "payload": 1}]
+        assert b.drain() == []
+        assert anonymous.drain() == []
+
+    def test_an_event_for_everyone_reaches_every_queue(self) -> None:
+        """Without ``to`` every queue, with or without a client, gets the event."""
+        broadcaster = Broadcaster()
+        queues = [broadcaster.subscribe("a"), broadcaster.subscribe()]
+        broadcaster.emit("dev-reload", {"path": "x"})
+        assert all(q.drain() == [{"event": "dev-reload", "payload": {"path": "x"}}] for q in queues)
+
+    def test_connected_says_whether_a_client_has_an_open_queue(self) -> None:
+        """A client is connected while any of its queues is subscribed."""
+        broadcaster = Broadcaster()
+        first, second = broadcaster.subscribe("a"), broadcaster.subscribe("a")
+        assert first.client == "a"
+        broadcaster.unsubscribe(first)
+        assert broadcaster.connected("a")
+        broadcaster.unsubscribe(second)
+        assert not broadcaster.connected("a")

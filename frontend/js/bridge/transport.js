@@ -9,9 +9,13 @@
  *   e.g. during a reload; the backend keeps the batch and tries again).
  * - **http** (dev server, `msc-logs dev`): `POST /invoke/<command>` with a JSON body and the
  *   header `X-MSC-Token`; the token comes from `?token=` in the page URL and is kept in
- *   sessionStorage (the URL is then cleaned). Events: `EventSource('/events?token=…')`, each
- *   message an array batch. `hello` arrives on every (re)connect; from the second one on the
+ *   sessionStorage (the URL is then cleaned). Events: `EventSource('/events?token=…&client=…')`,
+ *   each message an array batch. `hello` arrives on every (re)connect; from the second one on the
  *   bridge also emits `bridge-reconnected` so the store can re-sync. `dev-reload` reloads.
+ *   The page is one client of the server: a random id made per page load goes with the event
+ *   stream (`?client=`) and with every command (`X-MSC-Client`), so `subscribe_to_logs` and
+ *   `unsubscribe_from_logs` concern this tab alone (not sessionStorage: a duplicated tab copies
+ *   it, and two tabs would then be one client).
  *
  * Chosen once at start-up: `window.pywebview` present → pywebview; else a token → http; else
  * wait for `pywebviewready` (the desktop bridge may be injected after the page's scripts run).
@@ -73,6 +77,11 @@ function setConnection(change) {
 /** @param {string} code @param {string} message @returns {CommandError} */
 export const commandError = (code, message) => ({ code, message });
 
+/** A fresh client id: 24 random hex digits. */
+function newClientId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(12)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
 /** The page's token: `?token=` (moved to sessionStorage, URL cleaned) or the stored one. */
 function takeToken() {
   const url = new URL(location.href);
@@ -129,15 +138,16 @@ async function invokePywebview(cmd, args) {
 
 /**
  * @param {string} token
+ * @param {string} client
  * @param {string} cmd
  * @param {Record<string, unknown>} args
  */
-async function invokeHttp(token, cmd, args) {
+async function invokeHttp(token, client, cmd, args) {
   let response;
   try {
     response = await fetch(`/invoke/${encodeURIComponent(cmd)}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/json', 'X-MSC-Token': token },
+      headers: { 'Content-Type': 'application/json', 'X-MSC-Token': token, 'X-MSC-Client': client },
       body: JSON.stringify(args ?? {}),
       cache: 'no-store',
     });
@@ -151,12 +161,15 @@ async function invokeHttp(token, cmd, args) {
   throw commandError('internal', `HTTP ${response.status} from /invoke/${cmd}`);
 }
 
-/** @param {string} token */
-function openEventStream(token) {
+/**
+ * @param {string} token
+ * @param {string} client
+ */
+function openEventStream(token, client) {
   let hellos = 0;
   let attempt = 0;
   const connect = () => {
-    const source = new EventSource(`/events?token=${encodeURIComponent(token)}`);
+    const source = new EventSource(`/events?token=${encodeURIComponent(token)}&client=${client}`);
     source.onmessage = (message) => {
       let batch;
       try { batch = JSON.parse(message.data); } catch { return; }
@@ -205,8 +218,9 @@ async function select() {
   const token = takeToken();
   if (token) {
     setConnection({ kind: 'http', state: 'connecting' });
-    openEventStream(token);
-    return (cmd, args) => invokeHttp(token, cmd, args);
+    const client = newClientId();
+    openEventStream(token, client);
+    return (cmd, args) => invokeHttp(token, client, cmd, args);
   }
   const ready = await whenPywebviewReady();
   if (ready) {
