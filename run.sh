@@ -16,7 +16,7 @@ runtime_pkgs=(libxcb-cursor0 libxkbcommon-x11-0 libnss3 libegl1 libgl1
   libfontconfig1 libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxi6 libxkbfile1
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xkb1 fonts-dejavu-core)
-test_pkgs=(xvfb xauth chromium imagemagick)
+test_pkgs=(xvfb xauth chromium imagemagick iproute2)
 
 missing_pkgs() {
   local p

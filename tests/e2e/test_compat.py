@@ -4,6 +4,7 @@ the dev server through the import map of frontend/compat.html."""
 from __future__ import annotations
 
 import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -94,3 +95,28 @@ class TestSeedLogStore:
         page.evaluate("(p) => window.__compat.logStore.exportLogs(p)", str(target))
         lines = [json.loads(line) for line in target.read_text().splitlines()]
         assert {"w", "i", "w2"} <= {line["message"] for line in lines}
+
+    def test_streaming_survives_a_reconnect_of_the_event_stream(
+        self, page: Page, dev_server: DevServer, writer: Writer
+    ) -> None:
+        """The server unsubscribes a tab whose event stream ends; the seed's store never
+        subscribes again, so the bridge does it on reconnect and streaming goes on."""
+        write_records(dev_server.log_dir, [record("first")])
+        open_compat(page, dev_server)
+        writer.log("before the reconnect")
+        page.wait_for_function(
+            "() => window.__compat.get(window.__compat.logStore).entries"
+            ".some((e) => e.message === 'before the reconnect')"
+        )
+        port = dev_server.origin.rsplit(":", 1)[1]
+        # Kill the page's connections to the server (the stream with them), as a network drop.
+        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
+        page.wait_for_function(  # the stream is back: its hello made the bridge say so
+            "() => window.__compat.reconnects > 0", timeout=15_000
+        )
+        writer.log("after the reconnect")
+        page.wait_for_function(
+            "() => window.__compat.get(window.__compat.logStore).entries"
+            ".some((e) => e.message === 'after the reconnect')",
+            timeout=15_000,
+        )

@@ -36,6 +36,8 @@ const BACKOFF_MS = [1000, 2000, 5000, 10000];
 
 /** @type {(batch: BatchItem[]) => void} */
 let sink = () => {};
+/** Whether this tab is subscribed to the log (dev server): a reconnect subscribes it again. */
+let subscribed = false;
 /** @type {Set<(c: Connection) => void>} */
 const watchers = new Set();
 /** @type {Connection} */
@@ -156,7 +158,11 @@ async function invokeHttp(token, client, cmd, args) {
   }
   let body;
   try { body = await response.json(); } catch { body = null; }
-  if (response.ok) return body;
+  if (response.ok) {
+    if (cmd === 'subscribe_to_logs') subscribed = true;
+    else if (cmd === 'unsubscribe_from_logs') subscribed = false;
+    return body;
+  }
   if (body && typeof body === 'object' && 'code' in body) throw commandError(String(body.code), String(body.message ?? ''));
   throw commandError('internal', `HTTP ${response.status} from /invoke/${cmd}`);
 }
@@ -179,7 +185,14 @@ function openEventStream(token, client) {
         attempt = 0;
         hellos += 1;
         setConnection({ state: 'open', detail: '' });
-        if (hellos > 1) batch = [...batch, { event: 'bridge-reconnected', payload: { count: hellos - 1 } }];
+        if (hellos > 1) {
+          // The server unsubscribed this tab when its stream ended: subscribe it again, as
+          // code written for Tauri (the seed's logStore) never expects to lose a `listen`.
+          if (subscribed) {
+            invokeHttp(token, client, 'subscribe_to_logs', {}).catch((e) => console.error('re-subscribe failed:', e));
+          }
+          batch = [...batch, { event: 'bridge-reconnected', payload: { count: hellos - 1 } }];
+        }
       }
       deliver(batch);
     };
