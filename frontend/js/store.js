@@ -30,6 +30,8 @@ import { filterOf, normalize, normalizeFilter, toError, warmHaystacks } from './
 export const DEFAULT_CAP = 200_000;
 /** Entries fetched at start and on refresh or filter change, and per page back in time. */
 export const DEFAULT_PAGE = 5000;
+/** The rows fetched first, so that a page shows before the rest of `DEFAULT_PAGE` is read. */
+export const FIRST_SCREEN = 200;
 export const DEFAULT_OLDER_PAGE = 10_000;
 /** Quiet time after the last keystroke in the search box before the server is asked. */
 const SEARCH_DEBOUNCE_MS = 300;
@@ -187,6 +189,59 @@ function replaceEntries(result, args, limit) {
   warmHaystacks(() => state.entries);
 }
 
+/** The load of older entries under way: a second caller waits for it instead of starting one. */
+/** @type {Promise<void>|null} */
+let olderLoad = null;
+
+/**
+ * Prepend up to `limit` entries older than the oldest loaded one (same filter), unless a newer
+ * fetch (`fetchGen` past `gen`) replaced the entries meanwhile.
+ * @param {number} gen
+ * @param {number} limit
+ * @returns {Promise<void>}
+ */
+function loadOlder(gen, limit) {
+  olderLoad ??= prependOlder(gen, limit).finally(() => { olderLoad = null; });
+  return olderLoad;
+}
+
+/**
+ * @param {number} gen
+ * @param {number} limit
+ */
+async function prependOlder(gen, limit) {
+  const oldest = state.entries[0];
+  if (state.atBeginning || !oldest) return;
+  if (state.entries.length >= state.cap) return;
+  if (oldest.id == null) { state.atBeginning = true; schedule(); return; }
+  state.loadingOlder = true;
+  schedule();
+  try {
+    /** @type {LogEntry[]} */
+    const result = await invoke('get_recent_logs', { limit, ...JSON.parse(loadedKey), before: oldest.id });
+    if (gen !== fetchGen) return;
+    let fresh = result.map(normalize).filter((e) => e.id == null || !ids.has(e.id));
+    const room = state.cap - state.entries.length;
+    if (fresh.length > room) {
+      fresh = fresh.slice(fresh.length - room);
+      state.capReached = true;
+    }
+    for (const e of fresh) if (e.id != null) ids.add(e.id);
+    state.entries = fresh.concat(state.entries);
+    view.prepend(fresh);
+    warmHaystacks(() => state.entries);
+    state.atBeginning = result.length < limit;
+    state.olderError = null;
+  } catch (e) {
+    if (gen !== fetchGen) return;
+    state.olderError = toError(e);
+    console.error('Failed to fetch older logs:', e);
+  } finally {
+    state.loadingOlder = false;
+    schedule();
+  }
+}
+
 /** @param {number} delay */
 function maybeRefetch(delay) {
   clearTimeout(refetchTimer);
@@ -298,14 +353,22 @@ export const logStore = {
     state.loading = true;
     schedule();
     try {
+      // A first screen first: rows show as soon as the newest FIRST_SCREEN are read, and the
+      // rest of the page follows as older entries (as when scrolling up).
+      const first = Math.min(limit, FIRST_SCREEN);
       /** @type {LogEntry[]} */
-      const result = await invoke('get_recent_logs', { limit, ...args });
+      const result = await invoke('get_recent_logs', { limit: first, ...args });
       if (gen !== fetchGen) return;
       if (pending.length) flushPending(); // what streamed in meanwhile joins the new entries
-      replaceEntries(result, args, limit);
+      replaceEntries(result, args, first);
       state.error = null;
       state.olderError = null;
       state.loaded = true;
+      if (first < limit && !state.atBeginning) {
+        state.loading = false;
+        schedule();
+        await loadOlder(gen, limit - first);
+      }
     } catch (e) {
       if (gen !== fetchGen) return;
       state.error = toError(e);
@@ -321,37 +384,8 @@ export const logStore = {
 
   /** Load the page of entries before the oldest loaded one (same filter). */
   async fetchOlder() {
-    const oldest = state.entries[0];
-    if (state.loadingOlder || state.loading || state.atBeginning || !oldest) return;
-    if (state.entries.length >= state.cap) return;
-    if (oldest.id == null) { state.atBeginning = true; schedule(); return; }
-    const gen = fetchGen;
-    const limit = config.olderPageSize;
-    state.loadingOlder = true;
-    schedule();
-    try {
-      /** @type {LogEntry[]} */
-      const result = await invoke('get_recent_logs', { limit, ...JSON.parse(loadedKey), before: oldest.id });
-      if (gen !== fetchGen) return;
-      let fresh = result.map(normalize).filter((e) => e.id == null || !ids.has(e.id));
-      const room = state.cap - state.entries.length;
-      if (fresh.length > room) {
-        fresh = fresh.slice(fresh.length - room);
-        state.capReached = true;
-      }
-      for (const e of fresh) if (e.id != null) ids.add(e.id);
-      state.entries = fresh.concat(state.entries);
-      view.prepend(fresh);
-      warmHaystacks(() => state.entries);
-      state.atBeginning = result.length < limit;
-      state.olderError = null;
-    } catch (e) {
-      state.olderError = toError(e);
-      console.error('Failed to fetch older logs:', e);
-    } finally {
-      state.loadingOlder = false;
-      schedule();
-    }
+    if (state.loading) return;
+    await loadOlder(fetchGen, config.olderPageSize);
   },
 
   /** Fetch the metrics; rejects with the command's error. */

@@ -62,7 +62,7 @@ class TestPywebviewTransport:
         assert [e["message"] for e in shown(page)] == ["stand-in 1", "stand-in 2", "stand-in 3"]
         calls = page.evaluate("() => window.__calls")
         assert ["subscribe_to_logs", {}] in calls
-        assert ["get_recent_logs", {"limit": 5000}] in calls
+        assert ["get_recent_logs", {"limit": 200}] in calls  # a first screen first
         expect(page.locator("msc-status-bar")).to_contain_text("desktop")
         shot(page, "bridge-standin")
 

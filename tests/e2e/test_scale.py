@@ -3,6 +3,7 @@ bench/ui.py measures)."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 
@@ -60,3 +61,23 @@ def test_hundred_thousand_entries_load_filter_and_search(page: Page, dev_server:
     page.evaluate("() => { document.querySelector('.viewport').scrollTop = 1_000_000; }")
     expect(page.locator(".row:not([hidden])").first).to_be_visible()
     shot(page, "viewer-100k")
+
+
+def test_a_first_screen_comes_first_and_the_page_follows(page: Page, dev_server: DevServer) -> None:
+    """The first fetch asks for one screen (200 rows); the rest of the page follows as older
+    entries, so rows show before 5,000 are read, and nothing is lost or doubled at the seam."""
+    write_many(dev_server.log_dir, 1000)
+    asked: list[str] = []
+    page.on(
+        "request",
+        lambda r: asked.append(r.post_data or "") if "get_recent_logs" in r.url else None,
+    )
+    open_viewer(page, dev_server)
+    page.wait_for_function(
+        "() => window.__msc.logStore.state.entries.length === 1000"
+        " && window.__msc.logStore.state.atBeginning"
+    )
+    ns = page.evaluate("() => window.__msc.logStore.state.entries.map((e) => e.fields.n)")
+    assert ns == list(range(1000))
+    assert [json.loads(body)["limit"] for body in asked[:2]] == [200, 4800]
+    assert "before" in json.loads(asked[1])
