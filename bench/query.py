@@ -1,76 +1,68 @@
-"""Query and follow benchmark: our reader beside tail, rg and lnav, measured in the same run.
+"""Query and live-path benchmark: our reader beside rg, tail and lnav, measured in the same run.
 
-    .venv/bin/python bench/query.py [--size-gb 1] [--runs 5] [--sets own,pino,mixed]
+    .venv/bin/python bench/query.py [--size-gb 1] [--rounds 5] [--sets own,pino,mixed]
                                     [--baseline REV]
 
-Generates (once, cached under bench/.data/, git-ignored) three log directories of about
---size-gb each, every source a rotated set of 10 files (the active file newest):
+Generates (once, cached under bench/.data/, git-ignored) log directories of about --size-gb
+each, every source a rotated set of 10 files (the active file newest):
 
-- own: our format: ~1% errors, 8 categories, structured fields, tracebacks with escapes, and a
-  rare combination (error + security, ~0.01%);
+- own (the default): our format: ~1% errors, 8 categories, structured fields, tracebacks with
+  escapes, and a rare combination (error + security, ~0.01%);
 - pino: ``node.log`` in pino's own layout (level, time, pid, hostname, name, reqId, fields, msg
   last, as pino writes them): ~1% level 50 with a serialised ``err`` and its stack, a few 60,
   ~14% 40, the rest 30 and 20;
 - mixed: our format (~40%), pino (~40%) and Python logging text
   (``%(asctime)s - %(name)s - %(levelname)s - %(message)s`` with tracebacks, ~20%,
-  ``worker.log``), their times interleaved over the same period.
+  ``worker.log``), their times interleaved over the same period;
+- aaaa, for one row of the own table: a single file of 10,000 lines of 26-40 ``a``.
 
-Then prints one markdown table per set: each query in-process (`query_logs`), end to end through
-`msc-logs query` (a fresh process), and through the peers; the own set's table also holds the
-follower's latency (write in another process → entry yielded) polling every 10 ms and woken by
-inotify, and the follower's idle CPU. With ``--baseline REV`` the own set's in-process rows are
-also timed with the reader as it was at REV (a temporary git worktree, queried from a
-subprocess), runs alternating with the current reader's so both see the same machine state.
+Rows: ordinary English words that occur nowhere in the data, level/category combinations,
+regexes, "last 100". They are measured in rounds: each round runs every contender once per row,
+the contenders' order rotating from row to row and round to round, so a busy moment on a shared
+machine hits them alike. Contenders: ours in-process (`query_logs`), ours end to end
+(``python -m backend query``, a fresh process), ``rg -j1``, ``rg`` (every core), ``tail`` on
+"last 100" rows and ``lnav`` on a few rows; one whose first run takes over 10 s runs in the
+first round only. Each peer's cell: its median time, and ours ÷ peer per round as median
+(min-max).
+
+The own set also gets the live table: the follower's latency (write in another process → entry
+yielded; polling every 10 ms, and woken by inotify) and idle CPU, and the viewer's real path:
+``msc-logs dev`` subscribed over HTTP, records written with the library by another process, time
+to their arrival on ``/events``, and the server's idle CPU. With ``--baseline REV`` the reader as
+it was at REV (a temporary git worktree) and the current one run in worker processes of their
+own, as two more contenders.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import ctypes
 import itertools
 import os
-import random
-import select
+import shlex
 import shutil
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import orjson
+from _logsets import CLI_ENV, DATA, FILES, ROOT, SOURCES, active_files, dataset, log_files
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT))  # this checkout's packages, whatever is installed
 
-from shared.reader.follow import LogFollower  # noqa: E402 -- after the path fix-up above
-from shared.reader.query import LogQuery, query_logs  # noqa: E402
+from _live import follower_latency, idle_cpu, spread, viewer_live_path
 
-DATA = ROOT / "bench" / ".data"
-APP = "midi-software-center"
-FILES = 10
-CATEGORIES = ["database", "midi", "file", "network", "system", "performance", "security", "user"]
-NO_HIT = "zqxjkv-nohit"
+from shared.reader.query import LogQuery, query_logs
+
+LNAV_CONFIG = DATA / "lnav"
 PEER_TIMEOUT = 300.0
-BASE_US = 1_790_000_000 * 1_000_000  # the first record's time
-OWN_STEP_US = 997  # between two records of ours
-# `python -m backend query` once the lead has wired the subcommand; the module itself until then.
-CLI_MODULE = (
-    "backend"
-    if "cli_query" in (ROOT / "backend" / "__main__.py").read_text()
-    else "backend.cli_query"
-)
-
-# Subprocesses run with bytecode caching on, as an installed app does: this sandbox sets
-# PYTHONDONTWRITEBYTECODE=1, which recompiles every module on every start (+40-50 ms).
-CLI_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONTWRITEBYTECODE"}
+SLOW_S = 10.0
 
 
 # --- what is measured ---------------------------------------------------------------------------
@@ -78,376 +70,196 @@ CLI_ENV = {key: value for key, value in os.environ.items() if key != "PYTHONDONT
 
 @dataclass(frozen=True)
 class Row:
-    """One query: its `LogQuery` arguments, `msc-logs query` flags and the peers' patterns.
+    """One query: its `LogQuery` arguments, ``query`` flags and the peers' arguments.
 
     A row without ``rg`` is a "last N" row: its peer is ``tail -n 100`` of the active file(s).
     """
 
     name: str
-    arguments: dict[str, str] = field(default_factory=dict)
+    arguments: dict[str, Any] = field(default_factory=dict)
     flags: tuple[str, ...] = ()
     rg: str | None = None
     """rg's pattern arguments (shell text)."""
     lnav: str | None = None
-    """lnav's ``:filter-in`` regex."""
-    full_scan: bool = False
+    """lnav's ``-c`` command ("": none); None: lnav does not run on this row."""
+    data: str | None = None
+    """The set this row runs on, when not the table's."""
 
 
-ERRORS = {"level": "error"}
+# Ordinary words, none of which occurs in any of the sets (checked with `rg -i -c`).
+WORDS = (
+    "zebrafish", "elephant", "deadlock", "kubernetes", "timeout", "pineapple",
+    "umbrella", "hospital", "volcano", "saxophone", "wardrobe", "lighthouse",
+)  # fmt: skip
+
+
+def search_row(text: str, label: str = "", *, regex: bool = False, lnav: bool = False) -> Row:
+    """A case-insensitive search (literal, or RE2 regex) and the same through rg and lnav."""
+    return Row(
+        f"`{text}`{label}",
+        {"search": text, "regex": regex},
+        ("--search", text, "--regex") if regex else ("--search", text),
+        f"-i -e '{text}'" if regex else f"-i -F '{text}'",
+        f":filter-in (?i){text}" if lnav else None,
+    )
+
+
+def filter_row(name: str, rg: str, lnav: str | None = None, **arguments: str) -> Row:
+    """Level and/or category: rg looks for the JSON text, lnav filters on its columns."""
+    flags = itertools.chain.from_iterable((f"--{key}", value) for key, value in arguments.items())
+    return Row(name, arguments, tuple(flags), rg, lnav)
+
+
+WORD_ROWS = tuple(search_row(word, lnav=index == 0) for index, word in enumerate(WORDS))
+LNAV_ERROR_SECURITY = ":filter-expr :log_level = 'error' AND :category = 'security'"
 OWN_ROWS = (
-    Row("last 100"),
-    Row(
-        "last 100 errors",
-        ERRORS,
-        ("--level", "error"),
-        """-F '"level":"error"'""",
-        '"level":"error"',
-    ),
-    Row(
-        "last 100 error+security (~0.01%)",
-        {"level": "error", "category": "security"},
-        ("--level", "error", "--category", "security"),
+    Row("last 100", lnav=""),
+    *WORD_ROWS,
+    search_row("zqxjkv-nohit", " (not a word)"),
+    filter_row(
+        "error + security (~0.01%)",
         """-F '"level":"error","category":"security"'""",
-        '"level":"error","category":"security"',
+        LNAV_ERROR_SECURITY,
+        level="error",
+        category="security",
     ),
-    Row(
-        "search, no hit (full scan)",
-        {"search": NO_HIT},
-        ("--search", NO_HIT),
-        f"-i -F '{NO_HIT}'",
-        NO_HIT,
-        full_scan=True,
+    filter_row(
+        "warn + midi", """-F '"level":"warn","category":"midi"'""", level="warn", category="midi"
     ),
+    filter_row("error", """-F '"level":"error"'""", level="error"),
+    filter_row("category security", """-F '"category":"security"'""", category="security"),
+    search_row("time(out|d out)", " (regex)", regex=True, lnav=True),
+    search_row("(a+)+$", " (regex): ours tests values, rg lines", regex=True),
+    replace(search_row("(a+)+$", " (regex) on 10k lines of 26-40 a", regex=True), data="aaaa"),
 )
 PINO_ROWS = (
-    Row("last 100"),
-    Row(
-        "last 100 errors",
-        ERRORS,
-        ("--level", "error"),
-        """-F '"level":50'""",  # 60 (fatal) left out: two -F patterns are 10x slower
-        '"level":[56]0,',
-    ),
+    Row("last 100", lnav=""),
+    # 60 (fatal) left out: two -F patterns are 10x slower
+    filter_row("error", """-F '"level":50'""", ":filter-expr :log_level = 'error'", level="error"),
+    *WORD_ROWS,
 )
 # The three formats' error markers: ours, pino's 50 and 60, Python logging's ERROR and CRITICAL.
 MIXED_ERRORS = '"level":"error"|"level":50|"level":60| - ERROR - | - CRITICAL - '
 MIXED_ROWS = (
-    Row("last 100"),
-    Row("last 100 errors", ERRORS, ("--level", "error"), f"-e '{MIXED_ERRORS}'", MIXED_ERRORS),
+    Row("last 100", lnav=""),
+    filter_row(
+        "error",
+        f"-e '{MIXED_ERRORS}'",
+        ":filter-expr :log_level IN ('error', 'critical', 'fatal')",
+        level="error",
+    ),
+    *WORD_ROWS,
 )
 
 
-@dataclass(frozen=True)
-class Dataset:
-    """A generated log directory: its sources (base names) and the rows measured on it."""
-
-    name: str
-    sources: tuple[str, ...]
-    rows: tuple[Row, ...]
-
-    def files(self, directory: Path) -> list[Path]:
-        """Every file, source by source, each source oldest first."""
-        return [
-            directory / (f"{base}.log" + (f".{age}" if age else ""))
-            for base in self.sources
-            for age in range(FILES - 1, -1, -1)
-        ]
-
-    def active(self, directory: Path) -> list[Path]:
-        """The active (newest) file of each source."""
-        return [directory / f"{base}.log" for base in self.sources]
+SETS = {"own": OWN_ROWS, "pino": PINO_ROWS, "mixed": MIXED_ROWS}
 
 
-SETS = {
-    "own": Dataset("own", (APP,), OWN_ROWS),
-    "pino": Dataset("pino", ("node",), PINO_ROWS),
-    "mixed": Dataset("mixed", (APP, "node", "worker"), MIXED_ROWS),
-}
+# --- rounds -------------------------------------------------------------------------------------
+
+Action = Callable[[], str]
+"""One run of a contender: "" when it printed what ours found, else a note (first round only)."""
 
 
-# --- data ---------------------------------------------------------------------------------------
+@dataclass
+class Plan:
+    """A row on its directory: its contenders, and what each measured round by round."""
 
-Lines = Callable[[random.Random, int, float], Iterator[bytes]]
-"""A source's entries (each one or more lines) from a start time (µs) a step apart (µs)."""
+    row: Row
+    contenders: dict[str, Action]
+    found: int
+    """Entries ours returned (at most 100)."""
+    scanned: int
+    size: int
+    times: dict[str, list[float]] = field(default_factory=dict)
+    notes: dict[str, str] = field(default_factory=dict)
 
-
-def dataset(name: str, size_gb: float) -> Path:
-    """The cached directory of set ``name`` of about ``size_gb``, generated on first use."""
-    prefix = "query" if name == "own" else name  # the own set keeps its old cache directory
-    target = DATA / f"{prefix}-{size_gb:g}gb"
-    if (target / "complete").exists():
-        return target
-    shutil.rmtree(target, ignore_errors=True)
-    target.mkdir(parents=True)
-    print(f"generating {name}, {size_gb:g} GB under {target} (once) …", file=sys.stderr)
-    size = int(size_gb * 1e9)
-    if name == "mixed":
-        _generate_mixed(target, size)
-    else:
-        lines = _own_lines if name == "own" else _pino_lines
-        count = int(size / _mean_size(lines))
-        _write_source(target, SETS[name].sources[0], count, lines(random.Random(42), BASE_US, 0))
-    (target / "complete").write_text("complete\n")
-    return target
-
-
-def _generate_mixed(target: Path, size: int) -> None:
-    """Three sources spanning the same period, ours as dense as in the own set.
-
-    Each source's share of ``size`` sets its number of entries; its entries are spread evenly
-    over the period, so all three end at the same moment.
-    """
-    shares: list[tuple[str, float, Lines]] = [
-        (APP, 0.4, _own_lines),
-        ("node", 0.4, _pino_lines),
-        ("worker", 0.2, _text_lines),
-    ]
-    counts = [int(share * size / _mean_size(lines)) for _, share, lines in shares]
-    period = counts[0] * OWN_STEP_US
-    for seed, ((base, _, lines), count) in enumerate(zip(shares, counts, strict=True)):
-        _write_source(target, base, count, lines(random.Random(seed), BASE_US, period / count))
-
-
-def _mean_size(lines: Lines) -> float:
-    sample = list(itertools.islice(lines(random.Random(7), BASE_US, 1000), 20000))
-    return sum(map(len, sample)) / len(sample)
-
-
-def _write_source(target: Path, base: str, count: int, entries: Iterator[bytes]) -> None:
-    """``base.log.9`` … ``base.log.1``, ``base.log`` (oldest first): ``count`` entries in all."""
-    for age in range(FILES - 1, -1, -1):
-        left = count // FILES
-        with (target / (f"{base}.log" + (f".{age}" if age else ""))).open("wb") as out:
-            while left:
-                batch = min(left, 1000)
-                out.write(b"".join(itertools.islice(entries, batch)))
-                left -= batch
-
-
-def _own_lines(rng: random.Random, start_us: int, step_us: float) -> Iterator[bytes]:
-    step = step_us or OWN_STEP_US
-    for seq in itertools.count():
-        yield orjson.dumps(_record(seq, start_us + int(seq * step), rng)) + b"\n"
-
-
-def _record(seq: int, micros: int, rng: random.Random) -> dict[str, object]:
-    roll = rng.random()
-    second, micro = divmod(micros, 1_000_000)
-    stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second)) + f".{micro:06d}Z"
-    level = (
-        "error" if roll < 0.01 else "warn" if roll < 0.15 else "debug" if roll < 0.45 else "info"
-    )
-    category = rng.choice(CATEGORIES[:6] + CATEGORIES[7:] if level == "error" else CATEGORIES)
-    if roll < 0.0001:
-        category = "security"  # the rare combination: error + security
-    fields: dict[str, object] = {
-        "request_id": f"req-{rng.getrandbits(32):08x}",
-        "duration_ms": round(rng.random() * 50, 3),
-        "file": f"/home/user/midi/song_{seq % 5000}.mid",
-    }
-    if level == "error":
-        fields["error"] = 'Traceback (most recent call last):\n  File "a.py", line 3\nOSError'
-    return {
-        "timestamp": stamp,
-        "level": level,
-        "category": category,
-        "message": f"{category} operation {rng.choice(['done', 'started', 'retried'])} #{seq}",
-        "target": f"midi.{category}",
-        "fields": fields,
-        "span": {"name": "import_file", "id": f"{seq:x}", "parent_id": None} if seq % 7 else None,
-        "pid": 4242 + seq % 3,
-        "source": "importer.py:88",
-    }
-
-
-PINO_MIX = [(0.0001, 60), (0.01, 50), (0.15, 40), (0.45, 20), (1.0, 30)]
-PINO_ROUTES = ["/api/songs", "/api/songs/4411", "/api/import", "/api/devices", "/health"]
-PINO_STACK = (
-    "Error: {message}\n"
-    "    at TCPConnectWrap.afterConnect [as oncomplete] (node:net:1607:16)\n"
-    "    at Pool.connect (/srv/api/node_modules/pg-pool/index.js:45:11)\n"
-    "    at async SongRepository.find (/srv/api/src/songs/repository.js:88:19)\n"
-    "    at async Object.handler (/srv/api/src/songs/routes.js:31:20)"
-)
-
-
-def _pino_lines(rng: random.Random, start_us: int, step_us: float) -> Iterator[bytes]:
-    step = step_us or 700.0
-    for seq in itertools.count():
-        millis = (start_us + int(seq * step)) // 1000
-        yield orjson.dumps(_pino_record(seq, millis, rng)) + b"\n"
-
-
-def _pino_record(seq: int, millis: int, rng: random.Random) -> dict[str, object]:
-    """A line as pino writes it: level, time, then the bindings, the fields, ``msg`` last."""
-    roll = rng.random()
-    level = next(number for bound, number in PINO_MIX if roll < bound)
-    record: dict[str, object] = {"level": level, "time": millis, "pid": 48211}
-    record |= {"hostname": "api-7d9f8c6b5-x2kqz", "name": "api", "reqId": _base36(seq // 3 + 1)}
-    return record | _pino_body(level, seq, rng)
-
-
-def _base36(number: int) -> str:
-    digits = ""
-    while number:
-        number, digit = divmod(number, 36)
-        digits = "0123456789abcdefghijklmnopqrstuvwxyz"[digit] + digits
-    return "req-" + digits
-
-
-def _pino_body(level: int, seq: int, rng: random.Random) -> dict[str, object]:
-    url = rng.choice(PINO_ROUTES)
-    if level >= 50:
-        message = f"connect ECONNREFUSED 10.0.3.{seq % 250}:5432"
-        error = {"type": "Error", "message": message, "stack": PINO_STACK.format(message=message)}
-        error |= {"code": "ECONNREFUSED", "errno": -111, "syscall": "connect", "port": 5432}
-        return {"err": error, "msg": "uncaught exception" if level == 60 else message}
-    if level == 40:
-        return {"url": url, "responseTime": round(1000 + rng.random() * 4000, 3)} | {
-            "msg": "slow request"
-        }
-    if level == 20:
-        query = "SELECT id, title, bpm FROM songs WHERE id = $1"
-        return {"query": query, "durationMs": round(rng.random() * 8, 3), "msg": "db query"}
-    if seq % 2:
-        request = {"method": rng.choice(["GET", "POST"]), "url": url, "hostname": "api:3000"}
-        request |= {"remoteAddress": f"10.0.7.{seq % 200}", "remotePort": 30000 + seq % 30000}
-        return {"req": request, "msg": "incoming request"}
-    response = {"statusCode": rng.choice([200, 200, 200, 201, 204, 304, 404])}
-    return {"res": response, "responseTime": round(rng.random() * 40, 3)} | {
-        "msg": "request completed"
-    }
-
-
-TEXT_LOGGERS = ["worker.jobs", "worker.queue", "worker.midi", "urllib3.connectionpool"]
-TRACEBACK = (
-    "Traceback (most recent call last):\n"
-    '  File "/srv/worker/jobs.py", line 88, in run\n'
-    "    result = handler(payload)\n"
-    '  File "/srv/worker/handlers.py", line 41, in handle\n'
-    '    raise ValueError(f"bad payload {{payload_id}}")\n'
-    "ValueError: bad payload {seq}\n"
-)
-
-
-def _text_lines(rng: random.Random, start_us: int, step_us: float) -> Iterator[bytes]:
-    """Python logging's ``%(asctime)s - %(name)s - %(levelname)s - %(message)s``."""
-    step = step_us or 1000.0
-    for seq in itertools.count():
-        second, micro = divmod(start_us + int(seq * step), 1_000_000)
-        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(second)) + f",{micro // 1000:03d}"
-        level, message = _text_message(seq, rng)
-        entry = f"{stamp} - {rng.choice(TEXT_LOGGERS)} - {level} - {message}\n"
-        if level in ("ERROR", "CRITICAL"):
-            entry += TRACEBACK.format(seq=seq)
-        yield entry.encode()
-
-
-def _text_message(seq: int, rng: random.Random) -> tuple[str, str]:
-    roll = rng.random()
-    if roll < 0.0001:
-        return "CRITICAL", "worker pool exhausted; exiting"
-    if roll < 0.01:
-        return "ERROR", f"job {seq} failed"
-    if roll < 0.15:
-        return "WARNING", f"job {seq} timed out; retry {rng.randint(1, 5)}/5"
-    if roll < 0.45:
-        return "DEBUG", f"polling queue midi-import (depth {rng.randint(0, 40)})"
-    return "INFO", f"job {seq} finished in {rng.random() * 3:.2f}s"
-
-
-# --- timing -------------------------------------------------------------------------------------
-
-
-def median_time(action: Callable[[], object], runs: int) -> float:
-    """Median seconds of ``runs`` calls after one warm-up (fewer when one call is slow)."""
-    started = time.perf_counter()
-    action()
-    if time.perf_counter() - started > 5:
-        runs = 1
-    times = []
-    for _ in range(runs):
+    def run(self, name: str, *, first: bool) -> None:
+        """Time contender ``name`` once; after the first round, only those under `SLOW_S`."""
+        times = self.times.setdefault(name, [])
+        if not first and times[0] > SLOW_S:
+            return
         started = time.perf_counter()
-        action()
+        try:
+            note = self.contenders[name]()
+        except subprocess.TimeoutExpired:
+            note = f"gave up after {PEER_TIMEOUT:.0f} s"
         times.append(time.perf_counter() - started)
-    return statistics.median(times)
+        if first and note:
+            self.notes[name] = note
 
 
-def shell(command: str) -> Callable[[], object]:
-    def run() -> object:
-        return subprocess.run(
-            command, shell=True, stdout=subprocess.DEVNULL, check=False, timeout=PEER_TIMEOUT
+def plan(row: Row, directory: Path, workers: dict[str, BaselineReader]) -> Plan:
+    """The row's contenders on ``directory``, after one warm-up query of ours."""
+    query = LogQuery(**row.arguments)
+    first = query_logs(directory, query, 100)
+    ids = [entry["id"] for entry in first.entries]
+    files = " ".join(map(str, log_files(directory)))
+
+    def ours() -> str:
+        query_logs(directory, query, 100)
+        return ""
+
+    contenders: dict[str, Action] = {"ours": ours, "CLI": cli(directory, row, ids)}
+    if row.rg is None:
+        active = " ".join(map(str, active_files(directory)))
+        contenders["tail"] = shell(f"tail -n 100 {active}", len(ids))
+    elif shutil.which("rg"):
+        for name, threads in (("rg -j1", "-j1 "), ("rg", "")):
+            rg = f"rg {threads}-N --no-filename {row.rg} {files} | tail -n 100"
+            contenders[name] = shell(rg, len(ids))
+    if row.lnav is not None and shutil.which("lnav"):
+        command = f"-c {shlex.quote(row.lnav)} " if row.lnav else ""
+        lnav = f"lnav -I {LNAV_CONFIG} -n {command}{files} | tail -n 100"
+        contenders["lnav"] = shell(lnav, len(ids))
+    for name, worker in workers.items():
+        contenders[name] = worker.action(directory, row.arguments, len(ids))
+    size = sum(path.stat().st_size for path in log_files(directory))
+    return Plan(row, contenders, len(ids), first.scanned_bytes, size)
+
+
+def shell(command: str, expected: int) -> Action:
+    """Run ``command`` in a shell; a note unless it printed ``expected`` lines."""
+
+    def run() -> str:
+        done = subprocess.run(
+            command, shell=True, capture_output=True, check=False, timeout=PEER_TIMEOUT
         )
+        printed = done.stdout.count(b"\n")
+        return "" if printed == expected else f"printed {printed} lines"
 
     return run
 
 
-def cell(seconds: float | None, scanned: int = 0) -> str:
-    if seconds is None:
-        return "—"
-    text = f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
-    return f"{text} ({scanned / seconds / 1e9:.2f} GB/s)" if scanned else text
+def cli(directory: Path, row: Row, expected: list[str]) -> Action:
+    """``python -m backend query --json``; a note unless it printed the entries ours found."""
+    command = [sys.executable, "-m", "backend", "query", "--log-dir", str(directory)]
+    command += ["--limit", "100", "--json", *row.flags]
+
+    def run() -> str:
+        printed = subprocess.run(command, capture_output=True, check=True, env=CLI_ENV)
+        ids = [orjson.loads(line)["id"] for line in printed.stdout.splitlines()]
+        same = len(set(ids) & set(expected))
+        return "" if ids == expected else f"printed {len(ids)}, {same} of ours"
+
+    return run
 
 
-def cli_flag() -> str:
-    """``--log-dir`` where `msc-logs query` accepts it, else its older spelling ``--dir``."""
-    command = [sys.executable, "-m", CLI_MODULE, "query", "--help"]
-    shown = subprocess.run(command, capture_output=True, text=True, check=False, env=CLI_ENV)
-    return "--log-dir" if "--log-dir" in shown.stdout else "--dir"
-
-
-def row_cells(
-    directory: Path, data: Dataset, row: Row, runs: int, ours: float | None = None
-) -> list[str]:
-    """The row's cells: in-process (``ours`` when already measured), CLI, tail, rg, lnav."""
-    log_query = LogQuery(**row.arguments)  # type: ignore[arg-type]
-    result = query_logs(directory, log_query, 100)
-    if ours is None:
-        ours = median_time(lambda: query_logs(directory, log_query, 100), runs)
-    full_scan = result.scanned_bytes if row.full_scan else 0
-    files = " ".join(map(str, data.files(directory)))
-    tail = rg = lnav = None
-    if row.rg is None:
-        active = " ".join(map(str, data.active(directory)))
-        tail = median_time(shell(f"tail -n 100 {active}"), runs)
-        lnav = peer("lnav", f"lnav -n {files} | tail -n 100", runs)
-    else:
-        rg = peer("rg", f"rg -j1 -N --no-filename {row.rg} {files} | tail -n 100", runs)
-        lnav = peer("lnav", f"lnav -n -c ':filter-in {row.lnav}' {files} | tail -n 100", runs)
-    everything = sum(path.stat().st_size for path in data.files(directory)) if full_scan else 0
-    peers = [cell(t, everything) if isinstance(t, float) else t or "—" for t in (tail, rg, lnav)]
-    through_cli = cli_cell(directory, row, runs, [e["id"] for e in result.entries])
-    return [row.name, cell(ours, full_scan), through_cli, *peers]
-
-
-def cli_cell(directory: Path, row: Row, runs: int, expected: list[str]) -> str:
-    """`msc-logs query`'s time, noting when it printed other entries than we found in-process."""
-    command = [sys.executable, "-m", CLI_MODULE, "query", CLI_FLAG, str(directory)]
-    command += ["--limit", "100", *row.flags]
-    printed = subprocess.run([*command, "--json"], capture_output=True, check=True, env=CLI_ENV)
-    ids = [orjson.loads(line)["id"] for line in printed.stdout.splitlines()]
-    seconds = median_time(
-        lambda: subprocess.run(command, stdout=subprocess.DEVNULL, check=True, env=CLI_ENV), runs
-    )
-    same = sum(entry_id in set(expected) for entry_id in ids)
-    if ids == expected:
-        return cell(seconds)
-    return cell(seconds) + f" ⚠ printed {len(ids)}, {same} of the {len(expected)} found in-process"
-
-
-def peer(tool: str, command: str, runs: int) -> float | str:
-    if shutil.which(tool) is None:
-        return "not installed"
-    try:
-        return median_time(shell(command), min(runs, 3))
-    except subprocess.TimeoutExpired:
-        return f"> {PEER_TIMEOUT:.0f} s"
+def measure(plans: list[Plan], rounds: int) -> None:
+    """``rounds`` rounds of every contender once per row, the order rotating."""
+    for number in range(rounds):
+        for index, item in enumerate(plans):
+            names = list(item.contenders)
+            turn = (number + index) % len(names)
+            for name in names[turn:] + names[:turn]:
+                item.run(name, first=number == 0)
+        print(f"round {number + 1}/{rounds} done", file=sys.stderr, flush=True)
 
 
 # --- baseline: the reader as it was at another revision -----------------------------------------
 
 BASELINE_WORKER = r"""
-import sys, time, orjson
+import sys, orjson
 from pathlib import Path
 import importlib
 sys.path.insert(0, sys.argv[1])
@@ -455,13 +267,10 @@ sys.path.insert(0, sys.argv[1])
 name = "shared.reader.query" if Path(sys.argv[1], "shared", "reader").is_dir() else "shared._query"
 reader = importlib.import_module(name)
 print(orjson.dumps(reader.__file__).decode(), flush=True)
-directory = Path(sys.argv[2])
 for line in sys.stdin:
-    query = reader.LogQuery(**orjson.loads(line))
-    started = time.perf_counter()
-    result = reader.query_logs(directory, query, 100)
-    elapsed = time.perf_counter() - started
-    print(orjson.dumps([elapsed, len(result.entries)]).decode(), flush=True)
+    directory, arguments = orjson.loads(line)
+    result = reader.query_logs(Path(directory), reader.LogQuery(**arguments), 100)
+    print(len(result.entries), flush=True)
 """
 
 
@@ -480,11 +289,11 @@ def worktree(rev: str) -> Iterator[Path]:
 
 
 class BaselineReader:
-    """`query_logs` of another checkout, in a subprocess whose ``sys.path`` starts with it."""
+    """`query_logs` of a checkout, in a subprocess whose ``sys.path`` starts with it."""
 
-    def __init__(self, tree: Path, directory: Path) -> None:
+    def __init__(self, tree: Path) -> None:
         self._process = subprocess.Popen(
-            [sys.executable, "-c", BASELINE_WORKER, str(tree), str(directory)],
+            [sys.executable, "-c", BASELINE_WORKER, str(tree)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             cwd=tree,
@@ -499,12 +308,16 @@ class BaselineReader:
         if not loaded.startswith(str(tree)):  # the editable install must not win
             raise RuntimeError(f"baseline reader loaded from {loaded}, not {tree}")
 
-    def query(self, arguments: dict[str, str]) -> tuple[float, int]:
-        """Seconds one query took in the subprocess, and how many entries it returned."""
-        self._stdin.write(orjson.dumps(arguments).decode() + "\n")
-        self._stdin.flush()
-        seconds, count = orjson.loads(self._stdout.readline())
-        return seconds, count
+    def action(self, directory: Path, arguments: dict[str, Any], expected: int) -> Action:
+        """One query in the subprocess; a note unless it returned ``expected`` entries."""
+
+        def run() -> str:
+            self._stdin.write(orjson.dumps([str(directory), arguments]).decode() + "\n")
+            self._stdin.flush()
+            count = int(self._stdout.readline())
+            return "" if count == expected else f"{count} entries"
+
+        return run
 
     def close(self) -> None:
         """End the subprocess."""
@@ -512,176 +325,197 @@ class BaselineReader:
         self._process.wait(timeout=30)
 
 
-def compare_with_baseline(
-    rev: str, directory: Path, rows: tuple[Row, ...], runs: int
-) -> list[tuple[float, float, str]]:
-    """Per row: the median seconds before (at ``rev``) and now, and a note when counts differ."""
-    # Both readers run in a worker process of their own, so neither pays for the other's
-    # state (this process holds the datasets' bookkeeping and the peers' results).
-    with worktree(rev) as tree:
-        before, after = BaselineReader(tree, directory), BaselineReader(ROOT, directory)
-        try:
-            return [_alternate(before, after, row, runs) for row in rows]
-        finally:
-            before.close()
-            after.close()
+# --- tables -------------------------------------------------------------------------------------
+
+COLUMNS = {"CLI": None, "rg -j1": "ours", "rg": "ours", "tail": "ours", "lnav": "ours"}
+"""Timed columns after ours, and what each is compared with (None: nothing)."""
+BASELINE_COLUMNS = {"before": "now", "now": None}
 
 
-def _alternate(
-    before: BaselineReader, after: BaselineReader, row: Row, runs: int
-) -> tuple[float, float, str]:
-    def now() -> tuple[float, int]:
-        return after.query(row.arguments)
-
-    old_first, new_first = before.query(row.arguments), now()  # warm-up, and the counts
-    if max(old_first[0], new_first[0]) > 5:
-        runs = 1
-    old, new = [], []
-    for run in range(runs):  # alternating, and which of the two goes first alternates too
-        if run % 2:
-            new.append(now()[0])
-            old.append(before.query(row.arguments)[0])
-        else:
-            old.append(before.query(row.arguments)[0])
-            new.append(now()[0])
-    note = "" if old_first[1] == new_first[1] else f" ⚠ {old_first[1]} vs {new_first[1]} entries"
-    return statistics.median(old), statistics.median(new), note
+def ms(seconds: float) -> str:
+    return f"{seconds * 1000:.1f} ms" if seconds < 10 else f"{seconds:.1f} s"
 
 
-# --- follower -----------------------------------------------------------------------------------
-
-WRITER = r"""
-import os, random, sys, time, orjson
-path, count = sys.argv[1], int(sys.argv[2])
-fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
-time.sleep(0.3)
-for seq in range(count):
-    time.sleep(random.uniform(0.002, 0.02))
-    rec = {"timestamp": "2026-11-28T01:00:00.000000Z", "level": "info", "category": "system",
-           "message": "latency probe", "target": "bench", "fields": {"seq": seq,
-           "sent_ns": time.monotonic_ns()}, "span": None, "pid": os.getpid(), "source": None}
-    os.write(fd, orjson.dumps(rec) + b"\n")
-"""
+def ratio(ours: list[float], theirs: list[float]) -> str:
+    """Ours ÷ theirs per round (the rounds both ran): median (min-max)."""
+    pairs = [mine / other for mine, other in zip(ours, theirs, strict=False)]
+    if len(pairs) == 1:
+        return f"{number(pairs[0])} (1 round)"
+    middle, low, high = map(number, (statistics.median(pairs), min(pairs), max(pairs)))
+    return f"{middle} ({low}–{high})"  # noqa: RUF001 -- an en dash: a range
 
 
-def follower_latency(mode: str, count: int = 300) -> tuple[float, float]:
-    """Median and p95 milliseconds from a write in another process to the entry being yielded."""
-    directory = DATA / f"follow-{mode}"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    path = directory / f"{APP}.log"
-    path.touch()
-    latencies: list[float] = []
-    follower = LogFollower(directory, poll_interval=0.01)
-    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(path), str(count)])
-    wait = _inotify_waiter(directory) if mode == "inotify" else (lambda: time.sleep(0.01))
-    while len(latencies) < count:
-        batch = follower.poll()
-        now = time.monotonic_ns()
-        latencies += [(now - e["fields"]["sent_ns"]) / 1e6 for e in batch.entries]
-        if not batch.entries:
-            wait()
-    writer.wait()
-    follower.close()
-    return statistics.median(latencies), statistics.quantiles(latencies, n=20)[18]
+def number(value: float) -> str:
+    """Two decimals, or two significant digits below 0.1 (lnav is thousands of times slower)."""
+    return f"{value:.2f}" if value >= 0.1 else f"{value:.2g}"
 
 
-def _inotify_waiter(directory: Path) -> Callable[[], None]:
-    """Block until the directory changes (or 100 ms pass), via inotify through ctypes."""
-    libc = ctypes.CDLL(None, use_errno=True)
-    fd = libc.inotify_init1(os.O_NONBLOCK)
-    mask = 0x2 | 0x8 | 0x80 | 0x100 | 0x200  # MODIFY, CLOSE_WRITE, MOVED_TO, CREATE, DELETE
-    libc.inotify_add_watch(fd, str(directory).encode(), mask)
-
-    def wait() -> None:
-        ready, _, _ = select.select([fd], [], [], 0.1)
-        if ready:
-            with_events = os.read(fd, 65536)
-            struct.unpack_from("iIII", with_events)  # at least one event: new data to poll
-
-    return wait
+def cells(item: Plan, columns: dict[str, str | None]) -> list[str]:
+    """The row's cells: name, found, ours and its GB/s (full scans), then ``columns``."""
+    ours = statistics.median(item.times["ours"])
+    speed = f"{item.scanned / ours / 1e9:.2f}" if item.scanned >= 0.9 * item.size else "—"
+    row = [item.row.name, str(item.found), ms(ours), speed]
+    for name, reference in columns.items():
+        times = item.times.get(name)
+        text = ms(statistics.median(times)) if times else "—"
+        if times and reference:
+            text += " · " + ratio(item.times[reference], times)
+        row.append(text + (f" ⚠ {item.notes[name]}" if name in item.notes else ""))
+    return row
 
 
-def idle_cpu(seconds: float = 3.0) -> float:
-    """Percent of one core the follower uses polling an unchanged file every 10 ms."""
-    directory = DATA / "follow-idle"
-    directory.mkdir(parents=True, exist_ok=True)
-    (directory / f"{APP}.log").touch()
-    stop = threading.Event()
-    threading.Timer(seconds, stop.set).start()
-    started = time.process_time()
-    with LogFollower(directory, poll_interval=0.01) as follower:
-        for _ in follower.follow(stop):
-            pass
-    return (time.process_time() - started) / seconds * 100
+def markdown(header: list[str], rows: list[list[str]]) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---|" * len(header))
+    for row in rows:
+        print("| " + " | ".join(row) + " |", flush=True)
 
 
-def follower_rows() -> list[list[str]]:
-    poll = follower_latency("poll")
-    inotify = follower_latency("inotify")
-    cpu = idle_cpu()
-    return [
-        ["follower latency, poll 10 ms (median / p95)", f"{poll[0]:.1f} / {poll[1]:.1f} ms"],
-        ["follower latency, inotify (median / p95)", f"{inotify[0]:.1f} / {inotify[1]:.1f} ms"],
-        ["follower idle CPU, poll 10 ms", f"{cpu:.2f} % of a core"],
+def table(name: str, args: argparse.Namespace, workers: dict[str, BaselineReader]) -> None:
+    """Measure set ``name`` in rounds; print its heading, its table and the peers' patterns."""
+    directory = dataset(name, args.size_gb)
+    rows = SETS[name]
+    plans = [plan(row, dataset(row.data, 0) if row.data else directory, workers) for row in rows]
+    measure(plans, args.rounds)
+    size = sum(path.stat().st_size for path in log_files(directory)) / 1e9
+    sources = ", ".join(f"{base}.log + {FILES - 1} rotations" for base in SOURCES[name])
+    print(f"\n**{name}**: {size:.2f} GB ({sources}), page cache warm, {args.rounds} rounds\n")
+    columns = COLUMNS | (BASELINE_COLUMNS if workers else {})
+    header = ["query", "found", "ours in-process", "GB/s", *(f"`{column}`" for column in columns)]
+    markdown(header, [cells(item, columns) for item in plans])
+    print("\nPeers' patterns (search rows: `rg -i -F 'WORD'`, lnav `:filter-in (?i)WORD`):")
+    for row in rows:
+        if row.rg and not row.rg.startswith("-i -F"):
+            lnav = f", lnav `{row.lnav}`" if row.lnav else ""
+            print(f"- {row.name}: rg `{row.rg}`{lnav}")
+
+
+LEGEND = """
+Cells: median over the rounds; after `·`, ours in-process ÷ that peer per round, median
+(min-max), below 1 = ours faster (`before`: now ÷ before, both in worker processes). found: the
+entries ours returned (≤ 100); GB/s only where ours read ≥ 90% of the set. `CLI`:
+`python -m backend query --log-dir DIR --limit 100 --json FLAGS`, a fresh process (bytecode
+cached). `rg -j1` / `rg`: `rg [-j1] -N --no-filename PATTERN FILES | tail -n 100`. `tail`:
+`tail -n 100` of the active file(s). `lnav`: `lnav -I bench/.data/lnav -n [-c CMD] FILES |
+tail -n 100`, with formats for our JSON and pino (without them lnav takes the files as plain text
+and `-n` prints only one of them). ⚠: what a contender printed when it was not the entries
+ours found (first round)."""
+
+
+def live_table() -> None:
+    """The follower's and the viewer's live path: latency and idle CPU."""
+    follower = {mode: follower_latency(mode) for mode in ("poll", "inotify")}
+    viewer, server_cpu = viewer_live_path()
+    tick = 100 / os.sysconf("SC_CLK_TCK") / 3
+    rows = [
+        [f"follower, {how}: write → entry", *spread(follower[mode]), ""]
+        for mode, how in (("poll", "polling every 10 ms"), ("inotify", "woken by inotify"))
     ]
+    rows += [
+        [
+            f"viewer `msc-logs dev`: write → `/events` ({len(viewer)} records 20 ms apart)",
+            *spread(viewer),
+            "≤ 5 / ≤ 15 ms",
+        ],
+        ["follower idle CPU, polling every 10 ms", f"{idle_cpu():.2f} % of a core", "—", ""],
+        [
+            f"`msc-logs dev` idle CPU, subscribed, 3 s (in clock ticks: ± {tick:.2f} %)",
+            f"{server_cpu:.2f} % of a core",
+            "—",
+            "",
+        ],
+    ]
+    print("\n**live path** (writes from another process; the viewer's records by the library)\n")
+    markdown(["", "median", "p95", "goal (median / p95)"], rows)
 
 
 # --- main ---------------------------------------------------------------------------------------
 
-CLI_FLAG = "--log-dir"  # set in main: the spelling this checkout's `msc-logs query` accepts
+LNAV_FORMATS: dict[str, dict[str, Any]] = {
+    "msc_log": {
+        "file-pattern": r"midi-software-center\.log.*",
+        "timestamp-field": "timestamp",
+        "body-field": "message",
+        "level": {"error": "error", "warning": "warn", "info": "info", "debug": "debug"},
+        "value": {
+            "category": {"kind": "string", "identifier": True},
+            "target": {"kind": "string"},
+            "fields": {"kind": "json"},
+        },
+        "line-format": ["level", "category", "message", "target", "fields"],
+    },
+    "pino_log": {
+        "file-pattern": r"node\.log.*",
+        "timestamp-field": "time",
+        "timestamp-divisor": 1000,
+        "body-field": "msg",
+        "level": {"fatal": 60, "error": 50, "warning": 40, "info": 30, "debug": 20},
+        "value": {"name": {"kind": "string", "identifier": True}},
+        "line-format": ["level", "name", "msg"],
+    },
+}
 
 
-def table(data: Dataset, size_gb: float, runs: int, baseline: str | None) -> None:
-    """Measure set ``data`` and print its heading and table."""
-    directory = dataset(data.name, size_gb)
-    files = data.files(directory)
-    size = sum(path.stat().st_size for path in files)
-    header = ["query", "ours in-process"]
-    compared = None
-    if baseline is not None and data.name == "own":
-        compared = compare_with_baseline(baseline, directory, data.rows, runs)
-        header += [f"before ({baseline})", "before ÷ now"]
-    header += [f"`python -m {CLI_MODULE} query`", "`tail -n 100`",
-               "`rg … \\| tail -n 100`", "`lnav -n …`"]  # fmt: skip
-    rows = []
-    for index, row in enumerate(data.rows):
-        if compared is None:
-            rows.append(row_cells(directory, data, row, runs))
-            continue
-        old, new, note = compared[index]
-        cells = row_cells(directory, data, row, runs, ours=new)
-        rows.append([*cells[:2], cell(old) + note, f"{old / new:.2f}x", *cells[2:]])
-    if data.name == "own":
-        rows += follower_rows()
-    sources = ", ".join(f"{base}.log + {FILES - 1} rotations" for base in data.sources)
-    print(
-        f"\n**{data.name}**: {size / 1e9:.2f} GB in {len(files)} files ({sources}), page cache"
-        f" warm, median of {runs} runs; subprocesses with bytecode caching on\n"
+def write_lnav_formats() -> None:
+    """lnav formats for our JSON lines and pino's, under `LNAV_CONFIG` (``lnav -I``)."""
+    for name, spec in LNAV_FORMATS.items():
+        line: list[Any] = [{"field": "__timestamp__"}]
+        for key in spec["line-format"]:
+            line += [" ", {"field": key}]
+        body = spec | {"title": name, "json": True, "hide-extra": True, "level-field": "level"}
+        target = LNAV_CONFIG / "formats" / name / "format.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(orjson.dumps({name: body | {"line-format": line}}))
+
+
+def machine() -> str:
+    """Cores, CPU model, date, load, peers' versions."""
+    cpuinfo = Path("/proc/cpuinfo").read_text().splitlines()
+    model = next((line.split(":", 1)[1].strip() for line in cpuinfo if "model name" in line), "?")
+    versions = [
+        subprocess.run(
+            [tool, "--version" if tool == "rg" else "-V"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.splitlines()[0]
+        for tool in ("rg", "lnav")
+        if shutil.which(tool)
+    ]
+    return (
+        f"{len(os.sched_getaffinity(0))} cores ({model}), {time.strftime('%Y-%m-%d %H:%M %Z')},"
+        f" load average {os.getloadavg()[0]:.1f}, {', '.join(versions)}"
     )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for cells in rows:
-        print("| " + " | ".join(cells + ["—"] * (len(header) - len(cells))) + " |", flush=True)
 
 
 def main() -> None:
-    global CLI_FLAG  # noqa: PLW0603 -- read once at the entry point, used by every CLI row
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--size-gb", type=float, default=1.0)
-    parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--sets", default="own,pino,mixed", help="comma-separated: own,pino,mixed")
-    parser.add_argument("--baseline", metavar="REV", help="also time the own set's rows at REV")
+    parser.add_argument("--rounds", "--runs", type=int, default=5)
+    parser.add_argument("--sets", default="own", help="comma-separated: own,pino,mixed")
+    parser.add_argument("--baseline", metavar="REV", help="also time the reader as it was at REV")
     args = parser.parse_args()
     names = [name.strip() for name in args.sets.split(",") if name.strip()]
     unknown = [name for name in names if name not in SETS]
-    if unknown or not names:
-        parser.error(f"--sets: choose among {', '.join(SETS)}, not {args.sets!r}")
-    CLI_FLAG = cli_flag()
-    for name in names:  # generate first: measuring runs on a quiet machine
+    if unknown or not names or args.rounds < 1:
+        parser.error(f"--sets: choose among {', '.join(SETS)}, not {args.sets!r}; --rounds ≥ 1")
+    for name in [*names, "aaaa"]:  # generate first: measuring runs on a quiet machine
         dataset(name, args.size_gb)
-    for name in names:
-        table(SETS[name], args.size_gb, args.runs, args.baseline)
+    write_lnav_formats()
+    print(f"Machine: {machine()}")
+    with contextlib.ExitStack() as stack:
+        workers: dict[str, BaselineReader] = {}
+        if args.baseline:
+            tree = stack.enter_context(worktree(args.baseline))
+            workers = {"before": BaselineReader(tree), "now": BaselineReader(ROOT)}
+            for worker in workers.values():
+                stack.callback(worker.close)
+        for name in names:
+            table(name, args, workers)
+    print(LEGEND)
+    if "own" in names:
+        live_table()
+    print(f"\nLoad average at the end: {os.getloadavg()[0]:.1f}")
 
 
 if __name__ == "__main__":
