@@ -58,8 +58,10 @@ MAX_CONNECTIONS = 64
 HANGUP_CHECK_INTERVAL = 1.0
 #: Seconds between SSE comment lines that keep idle connections (and proxies) open.
 HEARTBEAT_INTERVAL = 15.0
-#: Shortest gap between two SSE batches: events arriving meanwhile join the next batch.
+#: Under load (a batch of at least `BUSY_BATCH` events), the gap left before the next SSE batch,
+#: so that events arriving meanwhile join it. A quiet stream sends each event at once.
 FLUSH_INTERVAL = 0.05
+BUSY_BATCH = 64
 #: Most events in one SSE message.
 MAX_BATCH = 2000
 TOKEN_HEADER = "X-MSC-Token"
@@ -392,7 +394,8 @@ class DevHandler(BaseHTTPRequestHandler):
                 batch = queue.drain(MAX_BATCH)
                 self._write(b"data: " + orjson.dumps(batch, default=str) + b"\n\n")
                 last_write = time.monotonic()
-                stopping.wait(FLUSH_INTERVAL)
+                if len(batch) >= BUSY_BATCH:
+                    stopping.wait(FLUSH_INTERVAL)
             elif time.monotonic() - last_write >= HEARTBEAT_INTERVAL:
                 self._write(b": heartbeat\n\n")
                 last_write = time.monotonic()
