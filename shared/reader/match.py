@@ -64,14 +64,17 @@ class Criteria:
 
 @dataclass(frozen=True, slots=True)
 class SearchAnchor:
-    """Every line a search can match holds ``run`` (ignoring case) or a ``\\u`` escape."""
+    """Every line a search can match holds one of ``needles`` (ignoring case) or a ``\\u``
+    escape."""
 
-    run: bytes
+    needles: tuple[bytes, ...]
     extras: tuple[bytes, ...] = (UNICODE_ESCAPE,)
 
     def in_line(self, line: bytes) -> bool:
         """Whether ``line`` may match."""
-        return contains_folded(line, self.run) or any(extra in line for extra in self.extras)
+        return any(contains_folded(line, needle) for needle in self.needles) or any(
+            extra in line for extra in self.extras
+        )
 
 
 class Matcher:
@@ -117,12 +120,13 @@ class Matcher:
     def _compile_search(self, search: str, regex: bool) -> None:
         if regex:
             self._regex = compile_regex(search)
-            run = _longest(_regex_runs(search))
+            needles = _regex_needles(search)
         else:
             self._needle = utf8(search)
-            run = _longest(_plain_runs(search))
-        if run:
-            self.search_anchor = SearchAnchor(utf8(run))
+            longest = _longest(_plain_runs(search))
+            needles = (longest,) if longest else ()
+        if needles:
+            self.search_anchor = SearchAnchor(tuple(utf8(needle) for needle in needles))
 
     @property
     def filters_text(self) -> bool:
@@ -289,22 +293,109 @@ def _plain_runs(text: str) -> list[str]:
     return runs
 
 
-def _regex_runs(pattern: str) -> list[str]:
-    """Runs of literal characters every match of ``pattern`` contains (top level only)."""
+def _regex_needles(pattern: str) -> tuple[str, ...]:
+    """Strings one of which every match of ``pattern`` contains (ignoring case); () if unknown.
+
+    From the parse tree: literal runs, alternations (``time(out|d out)`` needs ``timeout`` or
+    ``timed out``), small character classes, groups and repeats of at least one. Only plain
+    ASCII characters (see `_plain_runs`) are taken, and the sets are kept small.
+    """
+    if "[:" in pattern:  # RE2's [[:alpha:]] is one class, Python's parser reads other literals
+        return ()
     parser: Any = importlib.import_module("re._parser")  # private, hence untyped: Any
     try:
         parsed = parser.parse(pattern, re.IGNORECASE)
-    except (re.error, OverflowError, RecursionError):  # no runs: no prefilter, RE2 decides
-        return []
-    runs, current = [], []
-    for op, arg in parsed.data:
-        if str(op) == "LITERAL" and chr(arg).isascii() and chr(arg) not in _ESCAPED:
-            current.append(chr(arg).lower())
-        elif current:
-            runs.append("".join(current))
-            current = []
-    runs.append("".join(current))
-    return runs
+        _exact, needed = _sequence(list(parsed.data))
+    except (re.error, OverflowError, RecursionError):  # no prefilter: RE2 decides
+        return ()
+    return tuple(sorted(needed)) if needed and min(map(len, needed)) >= MIN_NEEDLE else ()
+
+
+#: Shortest needle worth a prefilter; most strings a set of needles may hold.
+MIN_NEEDLE = 3
+MAX_NEEDLES = 16
+Needles = frozenset[str] | None  # None: unknown
+
+
+def _sequence(items: list[Any]) -> tuple[Needles, Needles]:
+    """``(exact, needed)`` of a concatenation: every string it matches, if few and known; and a
+    set of strings one of which every match contains."""
+    best: Needles = None
+    run: frozenset[str] = frozenset({""})  # the exact strings of the items since an unknown one
+    all_exact = True
+    for op, arg in items:
+        item_exact, item_needed = _item(str(op), arg)
+        if item_exact is not None:
+            joined = frozenset(a + b for a in run for b in item_exact)
+            if len(joined) <= MAX_NEEDLES:
+                run = joined
+                continue
+            best, run = _better(best, run), item_exact  # too many combinations: a new run
+        else:
+            best, run = _better(_better(best, run), item_needed), frozenset({""})
+        all_exact = False
+    return (run if all_exact else None), _better(best, run)
+
+
+def _item(op: str, arg: Any) -> tuple[Needles, Needles]:
+    """``(exact, needed)`` of one parse-tree item (see `_sequence`)."""
+    handler = _ITEMS.get(op)
+    return (None, None) if handler is None else handler(arg)
+
+
+def _literal(code: int) -> tuple[Needles, Needles]:
+    char = chr(code)
+    plain = char.isascii() and char not in _ESCAPED
+    return (frozenset({char.lower()}), None) if plain else (None, None)
+
+
+def _branch(arg: Any) -> tuple[Needles, Needles]:
+    branches = [_sequence(list(branch.data)) for branch in arg[1]]
+    exacts = [exact for exact, _ in branches if exact is not None]
+    if len(exacts) == len(branches):
+        union = frozenset().union(*exacts)
+        if len(union) <= MAX_NEEDLES:
+            return union, union
+    needed = [needed for _, needed in branches if needed]
+    if len(needed) < len(branches):  # a branch needs nothing: neither does the alternation
+        return None, None
+    union = frozenset().union(*needed)
+    return None, union if len(union) <= MAX_NEEDLES else None
+
+
+def _char_class(arg: Any) -> tuple[Needles, Needles]:
+    chars = [chr(code) for op, code in arg if str(op) == "LITERAL"]
+    small = len(chars) == len(arg) and len(chars) <= 4
+    plain = all(char.isascii() and char not in _ESCAPED for char in chars)
+    return (frozenset(char.lower() for char in chars), None) if small and plain else (None, None)
+
+
+def _repeat(arg: Any) -> tuple[Needles, Needles]:
+    low, high, sub = arg
+    exact, needed = _sequence(list(sub.data))
+    if low == high == 1:
+        return exact, needed
+    return None, (exact or needed) if low >= 1 else None
+
+
+_ITEMS: dict[str, Any] = {
+    "LITERAL": _literal,
+    "AT": lambda _arg: (frozenset({""}), None),  # ^, $, \b: match no character
+    "SUBPATTERN": lambda arg: _sequence(list(arg[-1].data)),
+    "BRANCH": _branch,
+    "IN": _char_class,
+    "MAX_REPEAT": _repeat,
+    "MIN_REPEAT": _repeat,
+    "POSSESSIVE_REPEAT": _repeat,
+}
+
+
+def _better(a: Needles, b: Needles) -> Needles:
+    """The more selective of two needle sets: the longer shortest string, then fewer strings."""
+    candidates = [n for n in (a, b) if n and min(map(len, n)) > 0]
+    if not candidates:
+        return None
+    return max(candidates, key=lambda n: (min(map(len, n)), -len(n)))
 
 
 def _longest(runs: list[str]) -> str:

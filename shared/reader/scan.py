@@ -196,7 +196,8 @@ def _anchor_finders(
     anchor = matcher.search_anchor
     if anchor is not None:
         found_by = [exact_finder(buf, hi, extra) for extra in anchor.extras]
-        return [fold_finder(buf, lo, hi, anchor.run), *found_by], True
+        found_by += [fold_finder(buf, lo, hi, needle) for needle in anchor.needles]
+        return found_by, True
     ours = matcher.level_tokens or ()
     levels = matcher.level_tokens if ours_only else matcher.scan_tokens
     # Rare levels (error, warn) make the better anchor even though foreign lines must then be

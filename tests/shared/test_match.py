@@ -67,7 +67,54 @@ class TestUnicodeCaseFolding:
         assert [e["message"] for e in result.entries] == [message]
 
 
+#: Pieces of generated regexes and of the texts they are tried on.
+PIECES = ["time", "out", "d out", "Err", "or", "x", "ms", " ", ".", r"\d", "[Ee]", "[ab]", "^", "$"]
+WORDS_HIT = ["timeout", "timed out", "TIME", "error", "Err", "ms", "x", "ab", "d out", " ", "7"]
+
+
+def regex_trees() -> st.SearchStrategy[str]:
+    """Regexes of literals, classes, anchors, groups, alternations and repeats."""
+    return st.recursive(
+        st.sampled_from(PIECES),
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3).map("".join),
+            st.lists(inner, min_size=2, max_size=3).map(lambda xs: "(" + "|".join(xs) + ")"),
+            inner.map(lambda x: f"(?:{x})?"),
+            inner.map(lambda x: f"({x})+"),
+            inner.map(lambda x: f"({x}){{2}}"),
+        ),
+        max_leaves=8,
+    )
+
+
 class TestRegex:
+    @given(regex_trees(), st.lists(st.sampled_from(WORDS_HIT), max_size=6).map("".join))
+    @settings(max_examples=EXAMPLES * 5)
+    def test_prefilter_never_rejects_a_regex_match(self, pattern: str, message: str) -> None:
+        """The needles taken from a regex's parse tree (alternations, groups, repeats) are in
+        every line the regex matches."""
+        matcher = Matcher(Criteria(search=pattern, regex=True))
+        raw = orjson.dumps(record(1, message=message))
+        if matcher.matches(parse_line(raw)):
+            assert matcher.precheck(raw)
+
+    @pytest.mark.parametrize(
+        ("pattern", "needles"),
+        [
+            ("time(out|d out)", (b"timed out", b"timeout")),
+            ("error|warn(ing)?", (b"error", b"warn")),
+            ("[Ee]rror: disk", (b"error: disk",)),
+            ("(a+)+$", None),
+            ("foo[[:alpha:]]bar", None),  # RE2's class: Python's parser would read literals
+        ],
+    )
+    def test_needles_come_from_the_whole_pattern(
+        self, pattern: str, needles: tuple[bytes, ...] | None
+    ) -> None:
+        """Alternations give a set of needles, one of which a matching line holds."""
+        anchor = Matcher(Criteria(search=pattern, regex=True)).search_anchor
+        assert (anchor and anchor.needles) == needles
+
     @pytest.mark.parametrize(
         ("pattern", "unsupported"),
         [
