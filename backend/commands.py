@@ -156,8 +156,11 @@ def _snapshot(entry: dict[str, Any]) -> dict[str, Any] | None:
     return metrics.model_dump(mode="json")
 
 
-def clear_logs(app: AppContext) -> dict[str, int]:
+def clear_logs(app: AppContext) -> dict[str, Any]:
     """Empty the active file and delete the rotated ones, then write one security audit record.
+
+    ``skipped`` names what was left alone: symbolic links and anything else that is no regular
+    file (never truncated, deleted or followed).
 
     The one command that changes the directory shown (the user asked for it); the audit record
     goes to the viewer's own log, like every record of the viewer.
@@ -181,8 +184,13 @@ def clear_logs(app: AppContext) -> dict[str, int]:
         app_name=app.app_name,
         files_removed=result.files_removed,
         bytes_cleared=result.bytes_cleared,
+        skipped=result.skipped,
     )
-    return {"files_removed": result.files_removed, "bytes_cleared": result.bytes_cleared}
+    return {
+        "files_removed": result.files_removed,
+        "bytes_cleared": result.bytes_cleared,
+        "skipped": result.skipped,
+    }
 
 
 def _read_only(log_dir: Path, exc: OSError | None = None) -> str:

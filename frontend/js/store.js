@@ -23,7 +23,7 @@ import { filterOf, normalize, normalizeFilter, toError, warmHaystacks } from './
 /** @typedef {import('./filtered-view.js').Changes} Changes */
 /** @typedef {{code: string, message: string}} CommandError */
 /**
- * @typedef {{kind: 'viewer', filesRemoved: number, bytesCleared: number}
+ * @typedef {{kind: 'viewer', filesRemoved: number, bytesCleared: number, skipped: string[]}
  *   | {kind: 'other'} | {kind: 'failed', error: CommandError}} ClearNotice
  */
 
@@ -400,10 +400,13 @@ export const logStore = {
     const seen = clearedSeen;
     clearing = true;
     try {
-      /** @type {{files_removed: number, bytes_cleared: number}} */
+      /** @type {{files_removed: number, bytes_cleared: number, skipped?: string[]}} */
       const result = await invoke('clear_logs');
       ownClearAt = performance.now();
-      state.cleared = { kind: 'viewer', filesRemoved: result.files_removed, bytesCleared: result.bytes_cleared };
+      state.cleared = {
+        kind: 'viewer', filesRemoved: result.files_removed, bytesCleared: result.bytes_cleared,
+        skipped: result.skipped ?? [],
+      };
       if (clearedSeen === seen) wipe(); // the stream may have said so already, then streamed on
       else schedule();
       return result;

@@ -206,9 +206,22 @@ class TestClearLogs:
         write(active, [rec("active")])
         total = sum(p.stat().st_size for p in log_dir.glob(f"{APP}.log*") if p.suffix != ".lock")
         result = dispatch(app, "clear_logs", {})
-        assert result == {"files_removed": 2, "bytes_cleared": total}
+        assert result == {"files_removed": 2, "bytes_cleared": total, "skipped": []}
         assert not list(log_dir.glob(f"{APP}.log.[0-9]"))
         assert all_records(log_dir) == []  # the audit record went to the viewer's own log
+
+    def test_a_link_in_the_set_is_skipped_and_named(
+        self, app: AppContext, log_dir: Path, tmp_path: Path, write: Write, rec: Rec
+    ) -> None:
+        """A symbolic link at a rotated name is left alone (its target too) and named."""
+        outside = tmp_path / "important.txt"
+        outside.write_bytes(b"keep me\n")
+        write(log_dir / f"{APP}.log", [rec("active")])
+        (log_dir / f"{APP}.log.1").symlink_to(outside)
+        result = dispatch(app, "clear_logs", {})
+        assert result["skipped"] == [f"{APP}.log.1"]
+        assert outside.read_bytes() == b"keep me\n"
+        assert (log_dir / f"{APP}.log.1").is_symlink()
 
     def test_writes_one_security_audit_record_into_the_viewers_log(
         self, app: AppContext, log_dir: Path, viewer_dir: Path, write: Write, rec: Rec
@@ -227,6 +240,7 @@ class TestClearLogs:
         assert fields["app_name"] is None  # every source of the directory
         assert fields["files_removed"] == result["files_removed"]
         assert fields["bytes_cleared"] == result["bytes_cleared"]
+        assert fields["skipped"] == []
 
     def test_processes_writing_meanwhile_go_on_in_the_emptied_file(
         self, app: AppContext, log_dir: Path, writers: Callable[[], Any]

@@ -367,6 +367,19 @@ class TestClearBanner:
         expect(self.banner(viewer)).to_have_attribute("role", "status")
         viewer.screenshot(path=str(ARTIFACTS / "clear-banner.png"))
 
+    def test_a_link_left_alone_is_named(
+        self, viewer: Page, dev_server: DevServer, tmp_path: Path
+    ) -> None:
+        """A symbolic link in the set is neither followed nor deleted, and the banner says so."""
+        outside = tmp_path / "important.txt"
+        outside.write_text("keep me\n")
+        (dev_server.log_dir / f"{LOG_NAME}.1").symlink_to(outside)
+        self.clear(viewer)
+        expect(self.banner(viewer).locator(".banner__text")).to_contain_text(
+            f"(left alone, not regular files: {LOG_NAME}.1)"
+        )
+        assert outside.read_text() == "keep me\n"
+
     def test_dismiss_hides_it(self, viewer: Page) -> None:
         """The ✕ button removes the banner; the layout takes the space back."""
         self.clear(viewer)

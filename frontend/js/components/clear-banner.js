@@ -19,7 +19,10 @@ export function clearText(notice) {
   if (notice.kind === 'other') return 'The log was cleared';
   if (notice.kind === 'failed') return `The log was not cleared: ${notice.error.message}`;
   const files = `${notice.filesRemoved.toLocaleString('en-US')} ${notice.filesRemoved === 1 ? 'file' : 'files'} removed`;
-  return `Log cleared — ${files}, ${formatBytes(notice.bytesCleared)} freed`;
+  const left = notice.skipped.length
+    ? ` (left alone, not regular files: ${notice.skipped.join(', ')})`
+    : '';
+  return `Log cleared — ${files}, ${formatBytes(notice.bytesCleared)} freed${left}`;
 }
 
 export class ClearBanner extends HTMLElement {
