@@ -98,7 +98,7 @@ def soak(writers: int, records: int, rotate_kb: int) -> list[tuple[str, str]]:
         thread.join()
         in_files: dict[int, list[int]] = defaultdict(list)
         names = sorted(
-            (p for p in log_dir.iterdir() if p.name.startswith(f"{APP}.log")),
+            (p for p in log_dir.iterdir() if p.name == f"{APP}.log" or p.suffix[1:].isdigit()),
             key=lambda p: -int(p.suffix[1:]) if p.suffix[1:].isdigit() else 0,
         )
         invalid = 0
@@ -108,6 +108,7 @@ def soak(writers: int, records: int, rotate_kb: int) -> list[tuple[str, str]]:
                     record = orjson.loads(raw)
                 except orjson.JSONDecodeError:
                     invalid += 1
+                    print(f"invalid line in {path.name}: {raw[:200]!r}", file=sys.stderr)
                     continue
                 if record["message"] == "r":
                     in_files[record["fields"]["w"]].append(record["fields"]["s"])
