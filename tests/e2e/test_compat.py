@@ -111,8 +111,9 @@ class TestSeedLogStore:
         port = dev_server.origin.rsplit(":", 1)[1]
         # Kill the page's connections to the server (the stream with them), as a network drop.
         subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
-        page.wait_for_function(  # the stream is back: its hello made the bridge say so
-            "() => window.__compat.reconnects > 0", timeout=15_000
+        page.wait_for_function(  # the stream is back, and the bridge subscribed the tab again
+            "() => window.__compat.reconnects > 0 && window.__compat.subscribed >= 2",
+            timeout=15_000,
         )
         writer.log("after the reconnect")
         page.wait_for_function(

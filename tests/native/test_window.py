@@ -252,7 +252,10 @@ class TestDesktopEntry:
         )
         info = viewer.evaluate(f"{API}.get_log_info()")["ok"]
         assert info["log_dir"] == str(default_dir)
-        viewer.wait_for("document.querySelector('.state__title')?.textContent")
+        viewer.wait_for(  # past the loading state
+            "!(document.querySelector('.state__title')?.textContent ?? 'Loading')"
+            ".startsWith('Loading')"
+        )
         assert viewer.evaluate("document.querySelector('.state__title').textContent") == (
             "No log entries yet"
         )
