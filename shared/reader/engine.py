@@ -213,7 +213,7 @@ def _file_backward(
     """``(offset, matching entries of the line or text entry there)``, newest first."""
     if is_text(item):
         words = level_words(matcher.levels)
-        for offset, records in text_backward(item, end, stats, words):
+        for offset, records in text_backward(item, end, stats, words, matcher.search_anchor):
             yield offset, _matching(records, offset, item, matcher)
         return
     for chunk in chunks_backward(item.pread, end, stats):

@@ -38,7 +38,7 @@ import orjson
 
 from shared.reader.parse import entry_texts, is_ours
 from shared.reader.records import CATEGORIES, LEVEL_RANK, LEVELS, format_timestamp
-from shared.reader.search import contains_folded, utf8
+from shared.reader.search import contains_folded, folded_at, utf8
 
 UNICODE_ESCAPE = b"\\u"
 #: Characters JSON writers may escape: a run of the needle free of them is verbatim in the line.
@@ -72,8 +72,12 @@ class SearchAnchor:
 
     def in_line(self, line: bytes) -> bool:
         """Whether ``line`` may match."""
-        return any(contains_folded(line, needle) for needle in self.needles) or any(
-            extra in line for extra in self.extras
+        return self.in_range(line, 0, len(line))
+
+    def in_range(self, buf: bytes, lo: int, hi: int) -> bool:
+        """Whether ``buf[lo:hi]`` holds a needle or an extra (so a line there may match)."""
+        return any(folded_at(buf, needle, lo, hi) >= 0 for needle in self.needles) or any(
+            buf.find(extra, lo, hi) >= 0 for extra in self.extras
         )
 
 

@@ -36,6 +36,11 @@ def contains_folded(haystack: bytes, needle: bytes) -> bool:
     return utf8_uncased_search(haystack, needle) >= 0
 
 
+def folded_at(buf: bytes, needle: bytes, lo: int, hi: int) -> int:
+    """Where ``needle`` first is in ``buf[lo:hi]`` ignoring case (Unicode case folding), or -1."""
+    return utf8_uncased_search(buf, needle, lo, hi)
+
+
 def fold_finder(buf: bytes, lo: int, hi: int, needle: bytes) -> Finder:
     """Find ``needle`` in ``buf[lo:hi]`` ignoring case (Unicode case folding); byte positions."""
 

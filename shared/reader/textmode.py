@@ -21,6 +21,7 @@ from typing import Any
 
 from shared.reader.formats.levels import known_names
 from shared.reader.formats.text import is_continuation, parse_text_line, raw_record
+from shared.reader.match import SearchAnchor
 from shared.reader.parse import OURS_PREFIX, line_records, timestamp_of_line
 from shared.reader.scan import Chunk, ScanStats, chunks_backward, chunks_forward
 from shared.reader.sources import OpenFile
@@ -78,15 +79,29 @@ def _lines_forward(item: OpenFile, stats: ScanStats) -> Iterator[Line]:
 
 
 def text_backward(
-    item: OpenFile, end: int, stats: ScanStats, words: tuple[bytes, ...] | None = None
+    item: OpenFile,
+    end: int,
+    stats: ScanStats,
+    words: tuple[bytes, ...] | None = None,
+    search: SearchAnchor | None = None,
 ) -> Iterator[Group]:
     """The entries of a text file before ``end`` (a line start), newest first.
 
     ``words`` (see `level_words`): only entries whose first line holds one of them (in any case)
     or is JSON are read; the others cannot be at the levels asked for, and are not parsed.
+    ``search``: a chunk whose bytes (and the lines carried into it) hold none of its needles
+    holds no entry a search can match: only the lines before its first anchor, which belong to
+    the entry before, are split off; the rest is not parsed.
     """
     carry: list[Line] = []
     for chunk in chunks_backward(item.pread, end, stats, first=TEXT_FIRST_CHUNK):
+        if search is not None and not _may_match(chunk, carry, search):
+            if chunk.base + chunk.lo == 0:
+                return
+            head = _before_anchor(chunk, item, stats)
+            if head is not None:
+                carry = head
+                continue
         lines = _split(chunk, item, stats) + carry
         if chunk.base + chunk.lo > 0:
             anchor = _anchor(lines)
@@ -100,6 +115,27 @@ def text_backward(
             _entries(lines, item, stats) if words is None else _worded(lines, item, stats, words)
         )
         yield from reversed(list(found))
+
+
+def _may_match(chunk: Chunk, carry: list[Line], search: SearchAnchor) -> bool:
+    """Whether the chunk or the lines carried into it hold one of the search's needles."""
+    return search.in_range(chunk.buf, chunk.lo, chunk.hi) or any(
+        search.in_line(raw) for _, raw in carry
+    )
+
+
+def _before_anchor(chunk: Chunk, item: OpenFile, stats: ScanStats) -> list[Line] | None:
+    """The chunk's lines before its first anchor (see `_anchor`); None if it has none."""
+    lines: list[Line] = []
+    start = chunk.lo
+    while start < chunk.hi:
+        stop = chunk.buf.find(b"\n", start, chunk.hi)
+        line = (chunk.base + start, chunk.buf[start:stop])
+        if _anchor([line]) == 0:
+            return lines
+        lines.append(line)
+        start = stop + 1
+    return None
 
 
 @functools.lru_cache(maxsize=64)
