@@ -8,7 +8,7 @@ at most one follower thread per context however many clients subscribe.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -33,7 +33,9 @@ __all__ = [
     "unknown_arguments",
 ]
 
-ErrorCode = Literal["invalid_args", "not_found", "already_exists", "permission_denied", "internal"]
+ErrorCode = Literal[
+    "invalid_args", "not_found", "already_exists", "permission_denied", "cancelled", "internal"
+]
 
 #: The dev server's HTTP status per error code (docs/PROTOCOL.md).
 HTTP_STATUS: dict[ErrorCode, int] = {
@@ -41,6 +43,7 @@ HTTP_STATUS: dict[ErrorCode, int] = {
     "not_found": 404,
     "already_exists": 409,
     "permission_denied": 403,
+    "cancelled": 409,
     "internal": 500,
 }
 
@@ -278,6 +281,28 @@ class LogSubscription:
             follower.close()
 
 
+class QueryTurns:
+    """Which query is each client's newest: the page's next query replaces the one before.
+
+    The search box asks again as the user types; a slow scan the page no longer waits for is
+    called off at its next chunk instead of piling up in front of the next one.
+    """
+
+    def __init__(self) -> None:
+        self._newest: dict[str, int] = {}
+        self._lock = threading.Lock()
+
+    def begin(self, caller: Caller) -> Callable[[], bool]:
+        """Start ``caller``'s query; returns whether a newer one of the same client began since
+        (never, for a caller that names no client)."""
+        client = caller.client
+        if client is None:
+            return lambda: False
+        with self._lock:
+            turn = self._newest[client] = self._newest.get(client, 0) + 1
+        return lambda: self._newest.get(client) != turn
+
+
 @dataclass
 class AppContext:
     """The viewer's configuration and live state, passed to every command.
@@ -295,6 +320,8 @@ class AppContext:
     subscription: LogSubscription = field(init=False, repr=False)
     line_counts: LineCounts = field(default_factory=LineCounts, repr=False)
     """What `get_log_info` counted so far (it is polled: only appended bytes are read again)."""
+    queries: QueryTurns = field(default_factory=QueryTurns, repr=False)
+    """Each client's newest query: an older one still scanning is called off."""
 
     def __post_init__(self) -> None:
         self.subscription = LogSubscription(self.log_dir, self.app_name, self.emitter)

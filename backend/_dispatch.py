@@ -30,7 +30,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError, cre
 
 from backend._app import AppContext, Caller, CommandError
 from backend.commands import REGISTRY
-from shared.reader.query import CursorNotFound, InvalidCursor
+from shared.reader.query import CursorNotFound, InvalidCursor, QueryCancelled
 from shared.writer.diag import complain
 from shared.writer.setup import get_logger
 
@@ -177,6 +177,8 @@ def _call(
         raise CommandError("invalid_args", _about("before", exc)) from None
     except CursorNotFound as exc:
         raise CommandError("not_found", _about("before", exc)) from None
+    except QueryCancelled:
+        raise CommandError("cancelled", "a newer query from this client replaced it") from None
     except PermissionError as exc:
         raise CommandError("permission_denied", _os_message(exc)) from None
     except FileNotFoundError as exc:

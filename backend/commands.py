@@ -98,16 +98,18 @@ def get_recent_logs(
     span_id: str | None = None,
     source: str | None = None,
     raw_only: bool = False,
+    caller: Caller,
 ) -> list[dict[str, Any]]:
     """Return the newest ``limit`` matching entries, oldest first (at most `MAX_LIMIT`).
 
     ``source`` narrows to one source of the directory (a name from `get_log_info`'s
     ``sources``); ``raw_only`` keeps the lines shown raw (no record could be read from them).
+    A newer ``get_recent_logs`` of the same client calls this one off (``cancelled``).
 
     Raises:
         CommandError: ``invalid_args`` for a bad regex or cursor, ``not_found`` for a cursor whose
             file is gone (the reader's `InvalidCursor` / `CursorNotFound`, mapped by the
-            dispatcher).
+            dispatcher), ``cancelled`` when the client's next query replaced this one.
     """
     query = _query(
         level=level,
@@ -122,7 +124,10 @@ def get_recent_logs(
         span_id=span_id,
         raw_only=raw_only,
     )
-    return query_logs(app.log_dir, query, limit=limit, app_name=_source(app, source)).entries
+    cancelled = app.queries.begin(caller)
+    return query_logs(
+        app.log_dir, query, limit=limit, app_name=_source(app, source), cancelled=cancelled
+    ).entries
 
 
 def _source(app: AppContext, source: str | None) -> str | None:

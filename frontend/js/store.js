@@ -233,13 +233,22 @@ async function prependOlder(gen, limit) {
     state.atBeginning = result.length < limit;
     state.olderError = null;
   } catch (e) {
-    if (gen !== fetchGen) return;
+    if (gen !== fetchGen || superseded(e)) return;
     state.olderError = toError(e);
     console.error('Failed to fetch older logs:', e);
   } finally {
     state.loadingOlder = false;
     schedule();
   }
+}
+
+/**
+ * Whether a query failed because this page's next query replaced it (the server calls a
+ * client's older `get_recent_logs` off): nothing to show, the newer one answers.
+ * @param {unknown} error
+ */
+function superseded(error) {
+  return typeof error === 'object' && error !== null && 'code' in error && error.code === 'cancelled';
 }
 
 /** @param {number} delay */
@@ -370,7 +379,7 @@ export const logStore = {
         await loadOlder(gen, limit - first);
       }
     } catch (e) {
-      if (gen !== fetchGen) return;
+      if (gen !== fetchGen || superseded(e)) return;
       state.error = toError(e);
       console.error('Failed to fetch logs:', e);
     } finally {

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -70,6 +70,8 @@ def newest_entries(
     limit: int,
     app_name: str | None = None,
     before: str | None = None,
+    *,
+    cancelled: Callable[[], bool] | None = None,
 ) -> Page:
     """The last ``limit`` entries matching ``matcher``, scanning every source backwards.
 
@@ -79,6 +81,7 @@ def newest_entries(
         limit: How many entries at most (0 returns none).
         app_name: Only this source; None: all of them.
         before: An entry id: only entries strictly older than it in the timeline.
+        cancelled: Asked before each chunk: True calls the scan off.
 
     Returns:
         The page, entries oldest → newest.
@@ -86,8 +89,9 @@ def newest_entries(
     Raises:
         InvalidCursor: ``before`` is malformed.
         CursorNotFound: ``before`` names a file no longer in the set.
+        QueryCancelled: ``cancelled`` said so.
     """
-    stats = ScanStats()
+    stats = ScanStats(cancelled=cancelled)
     with open_set(log_dir, app_name) as logset:
         starts = _starts(logset, before, stats)
         empty = all(start.end == 0 and start.index <= 0 for start in starts.values())

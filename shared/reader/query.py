@@ -6,7 +6,7 @@ the validated models the commands exchange.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -16,13 +16,14 @@ from pydantic import BaseModel, field_validator, model_validator
 from shared._events import Level
 from shared.reader.engine import CursorNotFound, InvalidCursor, all_entries, newest_entries
 from shared.reader.match import Criteria, Matcher
-from shared.reader.scan import ScanStats
+from shared.reader.scan import QueryCancelled, ScanStats
 
 __all__ = [
     "CursorNotFound",
     "InvalidCursor",
     "LogQuery",
     "MalformedLine",
+    "QueryCancelled",
     "QueryResult",
     "iter_logs",
     "query_logs",
@@ -123,6 +124,7 @@ def query_logs(
     query: LogQuery = _ANY,
     limit: int = 100,
     app_name: str | None = None,
+    cancelled: Callable[[], bool] | None = None,
 ) -> QueryResult:
     """The last ``limit`` entries matching ``query``, oldest → newest.
 
@@ -134,6 +136,8 @@ def query_logs(
         query: The filters.
         limit: The most entries to return (0 or more).
         app_name: Only this source (a base name and its rotations); None: every source.
+        cancelled: Asked before each chunk is read: True calls the query off (a newer one
+            replaced it).
 
     Returns:
         The entries and what the scan met.
@@ -142,10 +146,13 @@ def query_logs(
         ValueError: ``limit`` is negative.
         InvalidCursor: ``query.before`` is not an entry id.
         CursorNotFound: ``query.before`` names a file no longer in the set.
+        QueryCancelled: ``cancelled`` said so.
     """
     if limit < 0:
         raise ValueError(f"limit: must be 0 or more, not {limit}")
-    page = newest_entries(log_dir, query.matcher(), limit, app_name, query.before)
+    page = newest_entries(
+        log_dir, query.matcher(), limit, app_name, query.before, cancelled=cancelled
+    )
     stats = page.stats
     return QueryResult.model_construct(
         entries=page.entries,

@@ -31,6 +31,10 @@ _PREFIX_START = re.compile(rb'\n(?!\{"timestamp":")')
 _PREFIX_FIRST = re.compile(rb'(?!\{"timestamp":")')
 
 
+class QueryCancelled(Exception):
+    """The scan was called off: a newer query replaced it (see `ScanStats.cancelled`)."""
+
+
 @dataclass(slots=True)
 class ScanStats:
     """What a scan met: bytes read and malformed lines (the first few with their place)."""
@@ -44,6 +48,13 @@ class ScanStats:
     keep: int = 20
     complete: bool = True
     """False when a budget ended the scan before the end."""
+    cancelled: Callable[[], bool] | None = None
+    """Asked before each chunk is read: True ends the scan with `QueryCancelled`."""
+
+    def check(self) -> None:
+        """Raise `QueryCancelled` when the scan was called off."""
+        if self.cancelled is not None and self.cancelled():
+            raise QueryCancelled
 
     def note_malformed(self, name: str, offset: int, reason: str) -> None:
         """Count a line of file ``name`` at ``offset`` that is no record."""
@@ -86,6 +97,7 @@ def chunks_backward(
     """
     size = first
     while end > 0:
+        stats.check()
         start = max(0, end - size)
         buf = pread(end - start, start)
         stats.scanned_bytes += len(buf)
@@ -106,6 +118,7 @@ def chunks_backward(
 def chunks_forward(pread: Pread, start: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
     """Chunks of ``[start, end)`` in file order; both must be line boundaries."""
     while start < end:
+        stats.check()
         buf = pread(min(MAX_CHUNK, end - start), start)
         stats.scanned_bytes += len(buf)
         if not buf:

@@ -200,6 +200,7 @@ class TestErrorEnvelope:
             "not_found": 404,
             "already_exists": 409,
             "permission_denied": 403,
+            "cancelled": 409,
             "internal": 500,
         }
 
