@@ -67,3 +67,21 @@ class TestSupersededQueries:
         assert ask(dev, None, {"limit": 1})[0] == 200
         slow["thread"].join(timeout=120)
         assert slow["reply"] == (200, [])
+
+
+class TestCatastrophicRegex:
+    def test_answered_while_another_request_is_served(self, dev: Any, log_dir: Path) -> None:
+        """(a+)+$ over lines of 26 to 60 a's (exponential for a backtracking engine) is
+        answered by RE2, and a page request made meanwhile is served too."""
+        lines = [
+            orjson.dumps({"time": "2026-12-06T10:00:00Z", "msg": "a" * n + "!"})
+            for n in range(26, 60)
+        ]
+        (log_dir / "aaa.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+        regex = in_background(dev, "tab", {"search": "(a+)+$", "regex": True, "limit": 100})
+        static = dev.request("GET", "/index.html", None, {})
+        regex["thread"].join(timeout=120)
+        assert static[0] == 200
+        assert regex["reply"] == (200, [])
+        status, found = ask(dev, "tab", {"search": "(a+)+!$", "regex": True, "limit": 100})
+        assert (status, len(found)) == (200, len(lines))
