@@ -277,10 +277,20 @@ def _evaluate(
     records, reason = line_records(line)
     if reason is not None:
         stats.note_raw(item.name, offset, reason)
-    for entry in records:
-        if entry["timestamp"] is None:
-            entry["timestamp"] = neighbour_time(item, offset)
-    return _matching(records, offset, item, matcher)
+    timeless = [entry for entry in records if entry["timestamp"] is None]
+    if timeless and matcher.bounds_time:  # the time decides: find it first
+        _take_neighbour_time(timeless, item, offset)
+    matched = _matching(records, offset, item, matcher)
+    # Else only the entries returned need it (a line without a time looks back up to 64 KiB).
+    _take_neighbour_time([e for e in matched if e["timestamp"] is None], item, offset)
+    return matched
+
+
+def _take_neighbour_time(entries: list[dict[str, Any]], item: OpenFile, offset: int) -> None:
+    if entries:
+        stamp = neighbour_time(item, offset)
+        for entry in entries:
+            entry["timestamp"] = stamp
 
 
 def _matching(

@@ -133,6 +133,11 @@ class Matcher:
             self.search_anchor = SearchAnchor(tuple(utf8(needle) for needle in needles))
 
     @property
+    def bounds_time(self) -> bool:
+        """Whether ``since`` or ``until`` is part of the criteria (entries need their time)."""
+        return self.since is not None or self.until is not None
+
+    @property
     def filters_text(self) -> bool:
         """Whether a search is part of the criteria."""
         return self._needle is not None or self._regex is not None

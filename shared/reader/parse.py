@@ -13,6 +13,7 @@ the names below agree with `shared._events`.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -155,10 +156,13 @@ def _fixed_width_time(raw: bytes) -> str | None:
     return None
 
 
+_DIGIT = re.compile(rb"[0-9]").search
+
+
 def timestamp_of_line(raw: bytes) -> str | None:
     """The time of a line's (first) record, or None when it has none."""
     stamp = _fixed_width_time(raw)  # the fixed-width form: no parse needed
-    if stamp is not None or not raw.strip():
+    if stamp is not None or _DIGIT(raw) is None:  # every form of time holds a digit
         return stamp
     records, _reason = line_records(raw)
     found: str | None = records[0]["timestamp"]
