@@ -69,7 +69,8 @@ class TestTwoTabs:
 
         assert call(a, "subscribe_to_logs") is None
         writer.log("A is back")
-        expect(a.locator(".row .c-message", has_text="A is back")).to_be_visible()
+        for tab in (a, b):
+            expect(tab.locator(".row .c-message", has_text="A is back")).to_be_visible()
         assert "while A is away" not in messages(a)
         assert messages(b)[-2:] == ["while A is away", "A is back"]
         shot(b, "two-tabs-b")
