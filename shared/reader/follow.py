@@ -190,6 +190,7 @@ class LogFollower:
                 if batch.entries or batch.cleared:
                     if timed_out and watch.missed():  # no event announced it: poll from now on
                         self.watch_mode = watch.mode
+                    timed_out = False
                     yield batch
                 elif watch.mode == "inotify":
                     timed_out = not watch.wait(SAFETY_POLL_S)
