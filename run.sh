@@ -2,12 +2,14 @@
 # One door for people and CI (see README "Quick start"):
 #   ./run.sh [ARGS]            set up, then open the log viewer (ARGS go to msc-logs)
 #   ./run.sh test [PYTEST...]  set up, plus test-only system packages, then run every check
+#   ./run.sh bundle [ARGS]     set up with the dev extras, build the PyInstaller bundle
+#                              (ARGS go to pyinstaller) and print its size
 # Idempotent: system packages and Python dependencies are installed only when missing/changed.
 set -euo pipefail
 cd "$(dirname "$0")"
 
 mode=run
-if [[ ${1:-} == test ]]; then mode=test; shift; fi
+if [[ ${1:-} == test || ${1:-} == bundle ]]; then mode=$1; shift; fi
 
 say() { printf '\033[1mrun.sh:\033[0m %s\n' "$*" >&2; }
 
@@ -16,7 +18,7 @@ runtime_pkgs=(libxcb-cursor0 libxkbcommon-x11-0 libnss3 libegl1 libgl1
   libfontconfig1 libdbus-1-3 libxcomposite1 libxdamage1 libxrandr2 libxtst6 libxi6 libxkbfile1
   libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0
   libxcb-xkb1 fonts-dejavu-core)
-test_pkgs=(xvfb xauth chromium imagemagick iproute2)
+test_pkgs=(xvfb xauth chromium imagemagick iproute2 desktop-file-utils)
 
 missing_pkgs() {
   local p
@@ -82,6 +84,18 @@ ensure_venv
 
 if [[ $mode == run ]]; then
   exec .venv/bin/msc-logs "$@"
+fi
+
+if [[ $mode == bundle ]]; then
+  dist=dist
+  args=("$@")
+  for ((i = 0; i < ${#args[@]}; i++)); do
+    [[ ${args[i]} == --distpath ]] && dist=${args[i + 1]:-dist}
+  done
+  say "pyinstaller build.spec"
+  .venv/bin/pyinstaller build.spec --noconfirm "$@"
+  say "bundle: $dist/msc-logs/msc-logs ($(du -sh "$dist/msc-logs" | cut -f1) in $dist/msc-logs/)"
+  exit 0
 fi
 
 say "ruff"

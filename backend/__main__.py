@@ -12,6 +12,13 @@ from pathlib import Path
 
 from backend._location import OWN_LOG, VALUE_OPTIONS, add_location_arguments
 
+#: What `msc-logs --help` says first: for users, unlike the module docstring.
+_DESCRIPTION = (
+    "A viewer for the structured JSON logs of the MIDI Software Center. Opens a desktop "
+    "window on a log directory, or prints and follows the log in a terminal: `query` prints "
+    "the last matching entries, `tail` follows the log, `dev` serves the viewer to a browser, "
+    "`demo` writes demo activity, `install-desktop` adds the viewer to the desktop menu."
+)
 _READER_COMMANDS = frozenset({"query", "tail"})
 _COMMANDS = frozenset({"dev", "demo", "install-desktop", *_READER_COMMANDS})
 
@@ -20,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     """The `msc-logs` argument parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="msc-logs",
-        description=__doc__,
+        description=_DESCRIPTION,
         epilog="Without a COMMAND: open the viewer window on --log-dir, or on the directory or "
         "log file given as `msc-logs PATH` (default: the per-user log directory). --log-dir, "
         "--app-name and --own-log may also follow the COMMAND. The viewer never writes into "

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import math
 import os
 import re
 import sys
@@ -266,7 +267,19 @@ class _Printer:
 def _value(value: object) -> str:
     if isinstance(value, str) and value and not any(c.isspace() or c == '"' for c in value):
         return escape(value, limit=PRINT_LIMIT)
-    return escape(orjson.dumps(value).decode(), limit=PRINT_LIMIT)
+    return escape(orjson.dumps(_rounded(value)).decode(), limit=PRINT_LIMIT)
+
+
+def _rounded(value: object) -> object:
+    """``value`` with every float cut to 4 significant digits, for reading (metrics snapshots
+    hold timings like 12.345678901); ``--json`` prints the logged value unchanged."""
+    if isinstance(value, float):
+        return float(format(value, ".4g")) if math.isfinite(value) else value
+    if isinstance(value, dict):
+        return {key: _rounded(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_rounded(item) for item in value]
+    return value
 
 
 def _report_malformed(stats: ScanStats) -> None:

@@ -4,7 +4,8 @@ A `ThreadingHTTPServer` bound to 127.0.0.1 serves ``frontend/`` (no token needed
 ``POST /invoke/<command>`` and streams events over Server-Sent Events at ``GET /events`` (both need
 the random token printed in the URL, as header ``X-MSC-Token`` or query ``?token=``). Requests
 whose ``Host`` or ``Origin`` is not this server are refused (DNS rebinding, cross-site requests).
-When a file under ``frontend/`` changes, a ``dev-reload`` event tells the page to reload.
+When a file under ``frontend/`` changes, a ``dev-reload`` event {path} tells the page to reload;
+for a stylesheet (``.css``) the page swaps just that stylesheet, keeping its state.
 
 Connections idle for 10 s are closed and at most 64 are served at once; the environment variables
 ``MSC_DEV_IDLE_TIMEOUT`` (seconds) and ``MSC_DEV_MAX_CONNECTIONS`` change that.
@@ -86,10 +87,10 @@ class FrontendWatcher:
     def _run(self) -> None:
         while not self._stop.wait(self._interval):
             current = self._snapshot()
-            changed = sorted(set(current.items()) ^ set(self._seen.items()))
+            changed = sorted({path for path, _ in set(current.items()) ^ set(self._seen.items())})
             self._seen = current
-            if changed:  # one reload is enough however many files changed at once
-                self._emitter.emit("dev-reload", {"path": changed[0][0]})
+            for path in _reload_paths(changed):
+                self._emitter.emit("dev-reload", {"path": path})
 
     def _snapshot(self) -> dict[str, tuple[int, int]]:
         seen: dict[str, tuple[int, int]] = {}
@@ -105,6 +106,17 @@ class FrontendWatcher:
                     continue
                 seen[path.relative_to(self._root).as_posix()] = (stat.st_mtime_ns, stat.st_size)
         return seen
+
+
+def _reload_paths(changed: list[str]) -> list[str]:
+    """The ``dev-reload`` paths for one poll's changed files.
+
+    Stylesheets alone: each one, as the page swaps a stylesheet in place (keeping filters and
+    scroll). Anything else: just the first other file, as one reload is enough however many
+    files changed at once.
+    """
+    others = [path for path in changed if not path.endswith(".css")]
+    return others[:1] if others else changed
 
 
 @dataclass

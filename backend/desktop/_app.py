@@ -4,11 +4,13 @@ Lifecycle: `run` creates the window, starts the pump (which waits for the page) 
 loop on the calling (main) thread. Closing the window saves its geometry and asks the pump to stop
 (on the GUI thread, so nothing here may wait for the page); when the loop has returned, `run`
 joins the pump, stops the log follower and any demo child, and logs that the viewer closed.
+SIGTERM closes the windows the same way.
 """
 
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
 from typing import Any
 
@@ -115,9 +117,11 @@ class DesktopApp:
         """Show the window and block until it is closed; then shut everything down."""
         _log.info("viewer opened", category="system", log_dir=str(self.log_dir), pid=os.getpid())
         self.pump.start()
+        previous = signal.signal(signal.SIGTERM, self._on_sigterm)
         try:
             webview.start(gui=gui, icon=str(ICON_PNG))
         finally:
+            signal.signal(signal.SIGTERM, previous)
             self.shutdown()
 
     def shutdown(self) -> None:
@@ -161,6 +165,14 @@ class DesktopApp:
             self.own_log.open()
         except CommandError as exc:  # a menu has no place for an error; the log has
             _log.warning("viewer's own log not opened", category="user", reason=exc.message)
+
+    def _on_sigterm(self, signum: int, frame: object) -> None:
+        # Python runs this on the main (GUI) thread, at the latest on pywebview's 500 ms Qt
+        # timer. Closing every window takes the window manager's path (`_on_closing`), so the
+        # loop returns and `run` shuts down as after any close: exit 0, lock released.
+        _log.info("viewer asked to close", category="system", signal=signal.Signals(signum).name)
+        for window in list(webview.windows):
+            window.destroy()
 
     def _quit(self) -> None:
         self.window.destroy()

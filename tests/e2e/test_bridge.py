@@ -221,9 +221,9 @@ class TestHttpTransport:
             page.goto(url)
             wait_loaded(page)
             page.evaluate("() => { window.__before = true; }")
-            (frontend / "css" / "app.css").write_text(
-                (frontend / "css" / "app.css").read_text() + "\n/* touched */\n"
-            )
+            # A script: a stylesheet is swapped in place (tests/e2e/test_dev_stylesheet.py).
+            script = frontend / "js" / "format.js"
+            script.write_text(script.read_text() + "\n// touched\n")
             page.wait_for_function(
                 "() => window.__before === undefined && window.__msc?.logStore.state.loaded"
             )

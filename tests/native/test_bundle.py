@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 from importlib import metadata
 from pathlib import Path
 
@@ -14,22 +13,37 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def bundle(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """Build build.spec once into a temporary directory; returns the executable."""
+def built(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """Build the bundle once with ``./run.sh bundle`` (as README says) into a temporary
+    directory; returns the executable and the last line the build said."""
     out = tmp_path_factory.mktemp("bundle")
     paths = ["--distpath", str(out / "dist"), "--workpath", str(out / "work")]
-    subprocess.run(
-        [sys.executable, "-m", "PyInstaller", "build.spec", "--noconfirm", *paths],
+    result = subprocess.run(
+        ["./run.sh", "bundle", *paths],
         cwd=REPO,
-        check=True,
         capture_output=True,
+        text=True,
         timeout=1800,
+        check=False,
     )
-    return out / "dist" / "msc-logs" / "msc-logs"
+    assert result.returncode == 0, result.stderr[-3000:]
+    return out / "dist" / "msc-logs" / "msc-logs", result.stderr.strip().splitlines()[-1]
+
+
+@pytest.fixture(scope="module")
+def bundle(built: tuple[Path, str]) -> Path:
+    """The bundle's executable."""
+    return built[0]
 
 
 class TestBundle:
     """The one-folder bundle."""
+
+    def test_run_sh_bundle_says_where_it_is_and_how_big(self, built: tuple[Path, str]) -> None:
+        """``./run.sh bundle`` ends naming the executable and the bundle's size."""
+        executable, last = built
+        assert f"bundle: {executable} (" in last
+        assert last.rstrip().endswith(f"in {executable.parent}/)")
 
     def test_leaves_out_what_the_viewer_does_not_use(self, bundle: Path) -> None:
         """No QML tree, no Quick3D/Multimedia libraries, no development tools inside."""

@@ -11,7 +11,8 @@
  *   header `X-MSC-Token`; the token comes from `?token=` in the page URL and is kept in
  *   sessionStorage (the URL is then cleaned). Events: `EventSource('/events?token=…&client=…')`,
  *   each message an array batch. `hello` arrives on every (re)connect; from the second one on the
- *   bridge also emits `bridge-reconnected` so the store can re-sync. `dev-reload` reloads.
+ *   bridge also emits `bridge-reconnected` so the store can re-sync. `dev-reload` reloads, or
+ *   for a stylesheet (`{path: 'css/app.css'}`) swaps just that <link>.
  *   The page is one client of the server: a random id made per page load goes with the event
  *   stream (`?client=`) and with every command (`X-MSC-Client`), so `subscribe_to_logs` and
  *   `unsubscribe_from_logs` concern this tab alone (not sessionStorage: a duplicated tab copies
@@ -168,6 +169,26 @@ async function invokeHttp(token, client, cmd, args) {
 }
 
 /**
+ * `dev-reload` for stylesheets only: point each changed stylesheet's <link> at a fresh URL, so
+ * the page keeps its filters and scroll. Returns false (the caller reloads the page) when a path
+ * is no stylesheet of this page.
+ * @param {unknown[]} paths frontend-relative paths, e.g. `css/app.css`
+ * @returns {boolean}
+ */
+function swapStylesheets(paths) {
+  const links = /** @type {HTMLLinkElement[]} */ ([...document.querySelectorAll('link[rel="stylesheet"]')]);
+  const found = paths.map((path) => typeof path === 'string' && path.endsWith('.css')
+    ? links.filter((link) => new URL(link.href).pathname.endsWith(`/${path}`)) : []);
+  if (found.some((matches) => matches.length === 0)) return false;
+  for (const link of found.flat()) {
+    const url = new URL(link.href);
+    url.searchParams.set('dev-reload', String(Date.now()));  // past the browser's cache
+    link.href = url.href;
+  }
+  return true;
+}
+
+/**
  * @param {string} token
  * @param {string} client
  */
@@ -180,7 +201,13 @@ function openEventStream(token, client) {
       let batch;
       try { batch = JSON.parse(message.data); } catch { return; }
       if (!Array.isArray(batch)) return;
-      if (batch.some((item) => item?.event === 'dev-reload')) { location.reload(); return; }
+      const reloads = batch.filter((item) => item?.event === 'dev-reload');
+      if (reloads.length && !swapStylesheets(reloads.map((item) => item.payload?.path))) {
+        location.reload();
+        return;
+      }
+      batch = batch.filter((item) => item?.event !== 'dev-reload');
+      if (!batch.length) return;
       if (batch.some((item) => item?.event === 'hello')) {
         attempt = 0;
         hellos += 1;
