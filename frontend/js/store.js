@@ -75,6 +75,10 @@ const state = {
    */
   cleared: null,
   connection: getConnection(),
+  /** @type {CommandError|null} subscribing to new log lines failed (at start, on reconnect) */
+  streamError: null,
+  /** the list's live tail: paused (keeps its place), and how many entries came meanwhile */
+  tail: { paused: false, waiting: 0 },
 };
 
 const view = new FilteredView(state.filter);
@@ -269,7 +273,13 @@ function maybeRefetch(delay) {
 async function resync() {
   if (pending.length) flushPending();
   const newest = state.entries.findLast((e) => e.id != null);
-  try { await invoke('subscribe_to_logs'); } catch (e) { console.error('re-subscribe failed:', e); }
+  try {
+    await invoke('subscribe_to_logs');
+    state.streamError = null;
+  } catch (e) {
+    state.streamError = toError(e);
+    console.error('re-subscribe failed:', e);
+  }
   if (!state.loaded || !newest) { await logStore.fetchLogs(); return; }
   const gen = fetchGen;
   try {
@@ -460,6 +470,17 @@ export const logStore = {
 
   resetFilter() { this.setFilter(emptyFilter()); },
 
+  /**
+   * The list's live tail (shown by the toolbar and the status bar, stream-status.js).
+   * @param {boolean} paused
+   * @param {number} waiting entries that came while paused
+   */
+  setTail(paused, waiting) {
+    if (state.tail.paused === paused && state.tail.waiting === waiting) return;
+    state.tail = { paused, waiting };
+    schedule();
+  },
+
   /** @param {LogEntry} entry */
   addEntry(entry) { this.addEntries([entry]); },
 
@@ -494,10 +515,12 @@ export const logStore = {
     try {
       await invoke('subscribe_to_logs');
     } catch (e) {
+      state.streamError = toError(e);
       unlisten();
       console.error('Failed to start log streaming:', e);
       throw e;
     }
+    state.streamError = null;
     state.isStreaming = true;
     schedule();
     return unlisten;

@@ -1,8 +1,7 @@
 // @ts-check
 /**
  * `<msc-app>`: the viewer's layout (toolbar, the "log cleared" banner, log list with its detail
- * pane, the metrics view, status bar, overlays) and the glue between them: selection → detail pane, live tail state →
- * toolbar, keyboard shortcuts. The other components talk only to the store.
+ * pane, the metrics view, status bar, overlays) and the glue between them: selection → detail pane, keyboard shortcuts. The other components talk only to the store.
  * Event: `msc-retry` from the list's error state asks main.js to start again.
  */
 import { actionFor } from '../keyboard.js';
@@ -29,10 +28,6 @@ export class AppShell extends HTMLElement {
       <msc-confirm-dialog></msc-confirm-dialog>`.toString();
     this.addEventListener('msc-select', (e) => { this.detail.entry = /** @type {CustomEvent} */ (e).detail.entry; });
     this.addEventListener('msc-close', () => this.list.select(-1));
-    this.addEventListener('msc-follow', (e) => {
-      const { following, waiting } = /** @type {CustomEvent} */ (e).detail;
-      this.toolbar.setLive(following, waiting);
-    });
     this.addEventListener('msc-toggle-live', () => this.list.togglePause());
     this.addEventListener('msc-help', () => this.help.open());
     this.addEventListener('msc-notice', (e) => this.status.notice(/** @type {CustomEvent} */ (e).detail.text));

@@ -10,6 +10,7 @@
  * Events: `msc-close` (the pane's close button).
  */
 import { formatFull } from '../format.js';
+import { emptyFilter } from '../filter.js';
 import { html } from '../html.js';
 import { logStore } from '../store.js';
 
@@ -27,6 +28,18 @@ const FILTER_KEYS = /** @type {Map<string, 'requestId'|'search'>} */ (new Map([[
  */
 const filterButton = (kind, value, label) => html`<button type="button" class="id-link" data-filter="${kind}"
   data-value="${String(value)}" title="${label}">${String(value)}<svg viewBox="0 0 16 16" aria-hidden="true"><path d="M2 3h12l-4.5 5.5V13l-3 1.5v-6z"/></svg></button>`;
+
+/**
+ * The filter a click on an id link sets. A request or span is shown whole: every other
+ * criterion (search text, level, category, source, time, raw lines) would hide some of its
+ * entries, so they go. A session id is searched for, replacing the search text.
+ * @param {string} kind filter key
+ * @param {string} value
+ * @returns {Partial<import('../filter.js').Filter>}
+ */
+export function idFilter(kind, value) {
+  return kind === 'search' ? { search: value } : { ...emptyFilter(), [kind]: value };
+}
 
 /** Nesting shown as lists at most; deeper objects are shown as JSON (fields may nest 200 deep). */
 const MAX_NEST = 8;
@@ -190,7 +203,7 @@ export class DetailPane extends HTMLElement {
     const filter = /** @type {HTMLElement|null} */ (target.closest('[data-filter]'));
     if (filter) {
       const kind = /** @type {string} */ (filter.dataset.filter);
-      logStore.setFilter({ [kind]: filter.dataset.value });
+      logStore.setFilter(idFilter(kind, String(filter.dataset.value)));
       return;
     }
     const action = target.closest('[data-action]')?.getAttribute('data-action');

@@ -208,11 +208,15 @@ export class LogList extends HTMLElement {
     this.select(Math.min(Math.max(this.selectedIndex + delta, 0), this.entries.length - 1));
   }
 
-  /** @param {number} direction +1 next error, -1 previous error */
+  /**
+   * Select the next (+1, newer) or previous (-1, older) error from the selection; with nothing
+   * selected, the newest error whichever the direction (the list follows the newest entries).
+   * @param {number} direction
+   */
   nextError(direction) {
     const list = this.entries;
     let from = this.selectedIndex;
-    if (from < 0) from = direction > 0 ? -1 : list.length;
+    if (from < 0) { from = list.length; direction = -1; }
     for (let i = from + direction; i >= 0 && i < list.length; i += direction) {
       if (list[i].level === 'error') {
         this.select(i, { center: true });
@@ -296,7 +300,9 @@ export class LogList extends HTMLElement {
     this.stateBox.hidden = !box;
     this.progress.hidden = !(state.loading && state.loaded);
     this.renderMarker(state);
+    logStore.setTail(!this.following, this.waiting);
     const showPill = !this.following && n > 0;
+    if (showPill === this.pill.hidden) this.reservePillRoom(showPill);
     this.pill.hidden = !showPill;
     if (showPill) {
       this.pill.textContent = this.waiting > 0
@@ -304,6 +310,17 @@ export class LogList extends HTMLElement {
         : 'Live tail paused — jump to latest ↓';
       this.pill.classList.toggle('pill--news', this.waiting > 0);
     }
+  }
+
+  /**
+   * Room below the last row while the pill shows (CSS `pill-room`), so that the last row can be
+   * scrolled above the pill; a list at its bottom moves down by that room, staying paused.
+   * @param {boolean} on
+   */
+  reservePillRoom(on) {
+    const atBottom = this.viewport.scrollTop >= this.bottom() - 2;
+    this.classList.toggle('pill-room', on);
+    if (on && atBottom) this.scrollList(this.bottom());
   }
 
   /** @param {typeof logStore.state} state */

@@ -9,6 +9,7 @@ import { formatAbout, formatCount } from '../format.js';
 import { html } from '../html.js';
 import { logInfo } from '../log-info.js';
 import { filteredLogs, logStore } from '../store.js';
+import { streamStatus } from '../stream-status.js';
 
 /** @typedef {import('../log-info.js').LogInfo} LogInfo */
 
@@ -91,11 +92,10 @@ export class StatusBar extends HTMLElement {
     const s = logStore.state;
     const shown = filteredLogs.value.length;
     const conn = s.connection;
-    const lost = conn.state === 'reconnecting' || (conn.state === 'down' && s.loaded);
-    const idle = s.loaded ? 'Not streaming' : s.error ? 'Offline' : 'Connecting…';
-    const [mode, text] = lost ? ['warn', 'Reconnecting…'] : s.isStreaming ? ['live', 'Streaming'] : ['off', idle];
-    this.ref('stream').dataset.mode = mode;
-    setText(this.ref('stream-text'), text);
+    const stream = streamStatus(s);
+    this.ref('stream').dataset.tone = stream.tone;
+    this.ref('stream').title = stream.title;
+    setText(this.ref('stream-text'), stream.text);
     const { info } = logInfo.state;
     const count = this.ref('count');
     setText(count, countText(shown, s.entries.length, info));

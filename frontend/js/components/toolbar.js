@@ -9,6 +9,7 @@ import { CATEGORIES } from '../filter.js';
 import { html } from '../html.js';
 import { logInfo } from '../log-info.js';
 import { logStore } from '../store.js';
+import { streamStatus } from '../stream-status.js';
 
 /**
  * @param {string} name
@@ -107,19 +108,11 @@ export class Toolbar extends HTMLElement {
     this.emit('msc-view', { view });
   }
 
-  /** @param {boolean} following @param {number} waiting */
-  setLive(following, waiting) {
-    const button = /** @type {HTMLElement} */ (this.querySelector('.live'));
-    button.classList.toggle('live--paused', !following);
-    button.setAttribute('aria-pressed', String(following));
-    /** @type {HTMLElement} */ (button.querySelector('.live__text')).textContent = following ? 'Live' : waiting ? `Paused · ${waiting.toLocaleString('en-US')} new` : 'Paused';
-  }
-
   /** @param {string} name @param {object} [detail] */
   emit(name, detail = {}) { this.dispatchEvent(new CustomEvent(name, { bubbles: true, detail })); }
 
   render() {
-    const { filter, isStreaming } = logStore.state;
+    const { filter } = logStore.state;
     if (this.category.value !== (filter.category ?? '')) this.category.value = filter.category ?? '';
     this.category.classList.toggle('is-on', Boolean(filter.category));
     for (const name of /** @type {const} */ (['requestId', 'spanId'])) {
@@ -131,10 +124,17 @@ export class Toolbar extends HTMLElement {
     const active = Boolean(filter.level || filter.minLevel || filter.category || filter.search || filter.since
       || filter.until || filter.requestId || filter.spanId || filter.source || filter.rawOnly);
     /** @type {HTMLElement} */ (this.querySelector('.clear-filters')).hidden = !active;
+    this.renderLive(streamStatus(logStore.state));
+  }
+
+  /** @param {import('../stream-status.js').StreamStatus} status */
+  renderLive({ tone, label, title }) {
     const live = /** @type {HTMLElement} */ (this.querySelector('.live'));
-    live.classList.toggle('live--off', !isStreaming);
-    if (!isStreaming) /** @type {HTMLElement} */ (live.querySelector('.live__text')).textContent = 'Offline';
-    else if (live.querySelector('.live__text')?.textContent === 'Offline') this.setLive(!live.classList.contains('live--paused'), 0);
+    live.dataset.tone = tone;
+    live.setAttribute('aria-pressed', String(tone === 'live'));
+    live.title = `${title ? `${title} — ` : ''}Pause or resume the live tail (Space)`;
+    const text = /** @type {HTMLElement} */ (live.querySelector('.live__text'));
+    if (text.textContent !== label) text.textContent = label;
   }
 }
 
