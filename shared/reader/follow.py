@@ -509,8 +509,13 @@ class _SetFollower:
             return False
 
     def _forget(self, tracked: _Tracked) -> None:
-        """Close a file for good, remembering it so that a walk never reads it again."""
-        self._closed.append((tracked.inode, tracked.generation))
+        """Close a file for good, remembering it so that a walk never reads it again.
+
+        A file without a complete first line (no generation) gave nothing: it is not
+        remembered, as a new empty file may get its inode and must then be read.
+        """
+        if tracked.generation is not None:
+            self._closed.append((tracked.inode, tracked.generation))
         os.close(tracked.fd)
 
     def _names_newest_first(self) -> list[str]:

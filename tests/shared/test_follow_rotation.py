@@ -256,3 +256,31 @@ TestFollowerModel.settings = settings(
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],
 )
+
+
+class TestInodeReuse:
+    def test_an_empty_file_closed_earlier_does_not_hide_a_new_one_with_its_inode(
+        self, tmp_path: Path
+    ) -> None:
+        """The model's find: an empty active file, deleted and closed, then a new empty file
+        (which may get its inode) rotated in front of a file with lines: those lines arrive."""
+        logs = LogSet(tmp_path / "logs", max_files=1)
+        follower = LogFollower(logs.dir, APP)
+        try:
+            expected = logs.write(1)
+            logs.rotate()
+            got = drain(follower, 1)
+            logs.max_files = 0
+            logs.rotate()  # the empty active file is deleted, and closed by the next poll
+            got += drain(follower, 2)
+            logs.rotate(create=False)
+            expected += logs.write(1)
+            logs.max_files = 1
+            logs.rotate()  # a new empty active file: on tmpfs it may reuse a closed inode
+            logs.max_files = 2
+            logs.rotate(create=False)
+            expected += logs.write(1)
+            got += drain(follower, 2)
+        finally:
+            follower.close()
+        assert got == expected
