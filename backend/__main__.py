@@ -16,11 +16,12 @@ from backend._location import OWN_LOG, VALUE_OPTIONS, add_location_arguments
 _DESCRIPTION = (
     "A viewer for the structured JSON logs of the MIDI Software Center. Opens a desktop "
     "window on a log directory, or prints and follows the log in a terminal: `query` prints "
-    "the last matching entries, `tail` follows the log, `dev` serves the viewer to a browser, "
-    "`demo` writes demo activity, `install-desktop` adds the viewer to the desktop menu."
+    "the last matching entries, `tail` follows the log, `export` writes it to a file (JSON "
+    "Lines, CSV, text, OpenTelemetry, CLEF or a support bundle), `dev` serves the viewer to a "
+    "browser, `demo` writes demo activity, `install-desktop` adds the viewer to the desktop menu."
 )
 _READER_COMMANDS = frozenset({"query", "tail"})
-_COMMANDS = frozenset({"dev", "demo", "install-desktop", *_READER_COMMANDS})
+_COMMANDS = frozenset({"dev", "demo", "export", "install-desktop", "ship", *_READER_COMMANDS})
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,15 +38,19 @@ def build_parser() -> argparse.ArgumentParser:
     add_location_arguments(parser, top=True)
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     # The window imports Qt and pywebview only when it opens.
-    from backend import cli_query, demo, devserver, window  # noqa: PLC0415
+    from backend import cli_export, cli_query, demo, devserver, window  # noqa: PLC0415
     from backend.desktop import install  # noqa: PLC0415
 
     window.add_arguments(parser)
     parser.set_defaults(func=window.run_window)
     devserver.register(subparsers)
     cli_query.register(subparsers)
+    cli_export.register(subparsers)
     demo.register(subparsers)
     install.register(subparsers)
+    from backend import ship  # noqa: PLC0415
+
+    ship.register(subparsers)
     return parser
 
 

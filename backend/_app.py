@@ -20,6 +20,7 @@ from pydantic_core import ErrorDetails
 from backend._events import Broadcaster, Emitter
 from shared.reader.files import LineCounts
 from shared.reader.follow import LogFollower
+from shared.reader.histogram import HistogramCache
 from shared.writer.setup import get_logger
 
 __all__ = [
@@ -164,6 +165,7 @@ _EXPLAIN = {
     "datetime_parsing": "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
     "datetime_from_date_parsing": "must be an RFC 3339 date-time such as 2026-01-31T12:00:00Z",
     "model_type": "must be an object",
+    "dict_type": "must be an object",
 }
 
 
@@ -312,6 +314,7 @@ class AppContext:
         app_name: Only this source of the directory (a base name and its rotations); None:
             every log file in it.
         emitter: Where events for the page go (a `Broadcaster` for the dev server).
+        state_dir: Where the viewer keeps its own state (never inside ``log_dir``).
     """
 
     log_dir: Path
@@ -322,6 +325,10 @@ class AppContext:
     """What `get_log_info` counted so far (it is polled: only appended bytes are read again)."""
     queries: QueryTurns = field(default_factory=QueryTurns, repr=False)
     """Each client's newest query: an older one still scanning is called off."""
+    histograms: HistogramCache = field(default_factory=HistogramCache, repr=False)
+    """The time indexes `get_histogram` read so far, per file generation."""
+    state_dir: Path | None = None
+    """The viewer's own state directory (saved views); None: `ViewerDirs.for_user`'s."""
 
     def __post_init__(self) -> None:
         self.subscription = LogSubscription(self.log_dir, self.app_name, self.emitter)

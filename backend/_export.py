@@ -1,4 +1,4 @@
-"""`export_logs`' file side: checking the target, the three formats, the atomic write.
+"""`export_logs`' file side: checking the target, the formats, redaction, the atomic write.
 
 Entries stream from the reader into a temporary file beside the target, which then takes the
 target's name in one step (a hard link when the target must not be replaced, so a file created
@@ -6,37 +6,62 @@ meanwhile is never clobbered; `os.replace` otherwise). A failure at any point re
 temporary file: an export is either complete or absent.
 
 Exported text is untrusted log text. A target the log itself would read (``app.log.3``,
-``export.jsonl`` in the directory shown) or a writers' lock is refused. CSV cells that a
-spreadsheet would evaluate as formulas get a leading ``'`` (OWASP's advice); TXT lines escape
-control characters as the console does (`shared.writer.escape`).
+``export.jsonl`` in the directory shown) or a writers' lock is refused.
+
+Formats: ``jsonl`` here; ``csv`` and ``txt`` in `backend._export_text`; ``otlp-json`` and
+``clef`` in `backend._export_formats`; ``bundle`` (a zip for support cases) in
+`backend._export_bundle`.
+Redaction (`shared.redact`) applies to every entry before any writer sees it: off by default,
+on for a bundle (`redactor_for`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import errno
-import io
 import os
 import tempfile
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import IO, TYPE_CHECKING, Any, Literal
 
 import orjson
 
 from backend._app import CommandError, ErrorCode
+from backend._export_bundle import write_bundle
+from backend._export_formats import (
+    RECORD_KEYS,
+    BundleInputs,
+    ExportOptions,
+    export_record,
+    write_clef,
+    write_otlp_json,
+)
+from backend._export_text import CSV_COLUMNS, write_csv, write_txt
 from shared.reader.sources import would_read
-from shared.writer.escape import escape, escape_json
 
-__all__ = ["CSV_COLUMNS", "RECORD_KEYS", "WRITERS", "ExportFormat", "export_target", "write_export"]
+if TYPE_CHECKING:
+    from shared.redact import Redactor
 
-ExportFormat = Literal["jsonl", "csv", "txt"]
-#: Keys of an exported record, in the order the log files use (docs/PROTOCOL.md); the reader's
-#: entry ``id`` is left out, so a ``jsonl`` export is itself a valid log file.
-RECORD_KEYS = ("timestamp", "level", "category", "message", "target", "fields", "span", "pid")
-CSV_COLUMNS = ("timestamp", "level", "category", "target", "message", "fields", "span", "pid")
-_Writer = Callable[[IO[bytes], Iterable[dict[str, Any]]], int]
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "RECORD_KEYS",
+    "WRITERS",
+    "BundleInputs",
+    "ExportFormat",
+    "ExportOptions",
+    "export_target",
+    "redactor_for",
+    "write_export",
+]
+
+ExportFormat = Literal["jsonl", "csv", "txt", "otlp-json", "clef", "bundle"]
+#: Every export format, in the order the page and the command line list them.
+FORMATS: tuple[ExportFormat, ...] = ("jsonl", "csv", "txt", "otlp-json", "clef", "bundle")
+#: Formats redacted unless the caller says otherwise (a bundle leaves the machine).
+REDACTED_BY_DEFAULT = frozenset({"bundle"})
+_Writer = Callable[[IO[bytes], Iterable[dict[str, Any]], ExportOptions], int]
 #: How an OS refusal to write the target reaches the page; anything else (disk full, file too
 #: large, I/O error) is ``internal`` with the OS's reason.
 _OS_CODES: dict[int, ErrorCode] = {
@@ -52,10 +77,6 @@ _OS_CODES: dict[int, ErrorCode] = {
 #: Characters of the target's name kept in the temporary file's name, so that a target whose name
 #: is near the file system's limit still leaves room for the prefix and suffix.
 _TEMP_NAME_CHARS = 100
-#: A CSV cell starting with one of these (after any blanks) is a formula to a spreadsheet, and
-#: one starting with a tab, CR or LF may become one: OWASP's "CSV Injection" list.
-_FORMULA_STARTS = ("=", "+", "-", "@")
-_BLANK_STARTS = ("\t", "\r", "\n")
 
 
 def export_target(output_path: Path, *, overwrite: bool, log_dir: Path) -> Path:
@@ -133,12 +154,38 @@ def refused(target: Path, exc: OSError) -> CommandError:
     return CommandError(code, f"output_path: cannot write {target}: {reason}")
 
 
+def redactor_for(
+    format: ExportFormat, redact: bool | None, rules_path: Path | None = None
+) -> Redactor | None:
+    """The redactor of an export, or None when it is not redacted.
+
+    Args:
+        format: The export format (its default decides when ``redact`` is None).
+        redact: True or False as asked; None: on for a bundle, off otherwise.
+        rules_path: A JSON or TOML rules file (`shared.redact.load_rules`); None: the defaults.
+
+    Raises:
+        ValueError: The rules file cannot be read or is invalid (naming it and the problem).
+    """
+    if not (format in REDACTED_BY_DEFAULT if redact is None else redact):
+        return None
+    from shared.redact import Redactor, load_rules  # noqa: PLC0415 -- only when redacting
+
+    return Redactor(load_rules(rules_path))
+
+
 def write_export(
-    target: Path, format: ExportFormat, entries: Iterable[dict[str, Any]], *, overwrite: bool
+    target: Path,
+    format: ExportFormat,
+    entries: Iterable[dict[str, Any]],
+    *,
+    overwrite: bool,
+    options: ExportOptions | None = None,
 ) -> tuple[int, int]:
     """Write ``entries`` to ``target`` in ``format``, atomically.
 
-    The file is created private to the user (mode 0600), as logs may hold secrets.
+    The file is created private to the user (mode 0600), as logs may hold secrets. With
+    ``options.redactor`` every entry is redacted before the writer sees it.
 
     Returns:
         ``(entries written, bytes written)``.
@@ -149,6 +196,9 @@ def write_export(
             behind, whatever failed.
     """
     writer = WRITERS[format]
+    options = options if options is not None else ExportOptions()
+    if options.redactor is not None:
+        entries = map(options.redactor.record, entries)
     prefix = f".{target.name[:_TEMP_NAME_CHARS]}."
     try:
         fd, temp = tempfile.mkstemp(dir=target.parent, prefix=prefix, suffix=".part")
@@ -156,7 +206,7 @@ def write_export(
         raise refused(target, exc) from None
     try:
         with os.fdopen(fd, "wb") as out:
-            count = writer(out, entries)
+            count = writer(out, entries, options)
             out.flush()
             os.fsync(out.fileno())
             size = out.tell()
@@ -191,16 +241,13 @@ def _publish(temp: str, target: Path, overwrite: bool) -> None:
     os.unlink(temp)
 
 
-def _record(entry: dict[str, Any]) -> dict[str, Any]:
-    record = {key: entry.get(key) for key in RECORD_KEYS}
-    if entry.get("source") is not None:
-        record["source"] = entry["source"]
-    if entry.get("raw"):
-        record["raw"] = True  # a line that was no record: its text is the message
-    return record
+#: Looked up by the jsonl writer at each entry (one name to replace to make it fail midway).
+_record = export_record
 
 
-def _write_jsonl(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
+def _write_jsonl(
+    out: IO[bytes], entries: Iterable[dict[str, Any]], options: ExportOptions | None = None
+) -> int:
     count = 0
     for entry in entries:
         out.write(orjson.dumps(_record(entry)) + b"\n")
@@ -208,54 +255,12 @@ def _write_jsonl(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
     return count
 
 
-def _write_csv(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
-    text = io.TextIOWrapper(out, encoding="utf-8", newline="")
-    writer = csv.writer(text)
-    writer.writerow(CSV_COLUMNS)
-    count = 0
-    for entry in entries:
-        writer.writerow([_csv_cell(entry.get(column)) for column in CSV_COLUMNS])
-        count += 1
-    text.flush()
-    text.detach()  # leave `out` open for the caller's fsync
-    return count
-
-
-def _csv_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    text = orjson.dumps(value).decode() if isinstance(value, dict | list) else str(value)
-    if text.startswith(_BLANK_STARTS) or text.lstrip().startswith(_FORMULA_STARTS):
-        return "'" + text  # shown as text, not evaluated (a negative number too: "'-5")
-    return text
-
-
-def _write_txt(out: IO[bytes], entries: Iterable[dict[str, Any]]) -> int:
-    count = 0
-    for entry in entries:
-        out.write(text_line(entry).encode("utf-8", "replace") + b"\n")
-        count += 1
-    return count
-
-
-def text_line(entry: dict[str, Any]) -> str:
-    """One entry as a readable line: time, level and category in aligned columns, then
-    ``target: message`` and the fields as compact JSON.
-
-    Control characters are escaped as on the console (a CR cannot overwrite the line under
-    ``cat``); a message keeps its newlines and tabs, its further lines indented.
-    """
-    level, category = escape(str(entry.get("level", "")).upper()), entry.get("category", "")
-    head = f"{escape(str(entry.get('timestamp', '')))} {level:<5} "
-    head += f"{'[' + escape(str(category)) + ']':<13} "
-    target = escape(str(entry.get("target") or ""))
-    message = escape(str(entry.get("message", "")), keep="\n\t")
-    # Continuation lines of a multi-line message are indented under the first one.
-    body = message.replace("\n", "\n" + " " * len(head))
-    line = f"{head}{target + ': ' if target else ''}{body}"
-    fields = entry.get("fields")
-    return f"{line}  {escape_json(orjson.dumps(fields).decode())}" if fields else line
-
-
 #: The writer of each export format; each returns the number of entries written.
-WRITERS: dict[str, _Writer] = {"jsonl": _write_jsonl, "csv": _write_csv, "txt": _write_txt}
+WRITERS: dict[str, _Writer] = {
+    "jsonl": _write_jsonl,
+    "csv": write_csv,
+    "txt": write_txt,
+    "otlp-json": write_otlp_json,
+    "clef": write_clef,
+    "bundle": write_bundle,
+}

@@ -34,7 +34,7 @@ from shared.writer.escape import PRINT_LIMIT, escape, escape_json
 if TYPE_CHECKING:
     from backend._dirs import ViewerDirs
 
-__all__ = ["main", "register"]
+__all__ = ["add_filters", "main", "register"]
 
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -51,14 +51,14 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     query = subparsers.add_parser(
         "query", help="print the last matching log entries", description=_QUERY_HELP
     )
-    _add_filters(query)
+    add_filters(query)
     query.add_argument("--limit", type=_positive, default=100, help="at most N entries (100)")
     query.add_argument("--before", metavar="ID", help="only entries older than this entry id")
     query.set_defaults(func=run_query, cli_parser=query)
     tail = subparsers.add_parser(
         "tail", help="print the last entries, then follow the log", description=_TAIL_HELP
     )
-    _add_filters(tail)
+    add_filters(tail)
     tail.add_argument("-n", type=_count, default=10, metavar="N", help="start with N entries (10)")
     tail.set_defaults(func=run_tail, cli_parser=tail)
 
@@ -67,7 +67,13 @@ _QUERY_HELP = "Print the last entries of the log matching every filter given, ol
 _TAIL_HELP = "Print the last entries matching the filters, then new ones as they are written."
 
 
-def _add_filters(parser: argparse.ArgumentParser) -> None:
+def add_filters(parser: argparse.ArgumentParser, *, printing: bool = True) -> None:
+    """Add the location options and the filters of ``query`` and ``tail`` (``export`` too).
+
+    Args:
+        parser: A subcommand's parser.
+        printing: Also ``--json`` and ``--color`` (commands that print entries).
+    """
     add_location_arguments(parser, top=False, aliases=True)
     parser.add_argument("--level", choices=LEVELS, help="exactly this level")
     parser.add_argument("--min-level", choices=LEVELS, help="this level and above")
@@ -76,6 +82,11 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--regex", action="store_true", help="--search is a regular expression")
     parser.add_argument("--request-id", metavar="ID", help="exactly this fields.request_id")
     parser.add_argument("--span-id", metavar="ID", help="entries of this span and its children")
+    parser.add_argument(
+        "--where",
+        metavar="EXPR",
+        help="typed field filters: 'duration_ms>500 and category=database' (docs/PROTOCOL.md)",
+    )
     for name in ("since", "until"):
         parser.add_argument(
             f"--{name}",
@@ -83,6 +94,8 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
             metavar="WHEN",
             help="RFC 3339 time or age (30s, 15m, 2h, 7d)",
         )
+    if not printing:
+        return
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument(
         "--color", choices=("auto", "always", "never"), default="auto", help="(auto: on a TTY)"
@@ -131,11 +144,13 @@ def _matcher(args: argparse.Namespace) -> Matcher:
         until=args.until,
         request_id=args.request_id,
         span_id=args.span_id,
+        where=args.where,
     )
     try:
         return Matcher(criteria)
     except ValueError as exc:
-        args.cli_parser.error(str(exc).replace("search:", "--search:", 1))  # exits with 2
+        message = re.sub(r"^(search|where):", r"--\1:", str(exc))  # the option, as typed
+        args.cli_parser.error(message)  # exits with 2
         raise  # unreachable: error() exits
 
 

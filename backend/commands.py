@@ -14,28 +14,48 @@ import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 
 from backend._app import AppContext, Caller, CommandError
-from backend._export import ExportFormat, export_target, write_export
+from backend._export import (
+    BundleInputs,
+    ExportFormat,
+    ExportOptions,
+    export_target,
+    redactor_for,
+    write_export,
+)
+from backend.commands_investigate import (
+    get_histogram,
+    get_log_context,
+    get_trace,
+    get_view_state,
+    set_view_state,
+)
 from shared._events import Level, LogCategory
 from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
 from shared.reader.files import clear_log_files, log_files, summarize
 from shared.reader.match import compile_regex
 from shared.reader.query import LogQuery, iter_logs, query_logs
 from shared.reader.watch import watch_mode
+from shared.reader.where import WhereError, parse_where
 from shared.writer.setup import get_logger
+
+if TYPE_CHECKING:
+    from shared.redact import Redactor
 
 __all__ = [
     "MAX_LIMIT",
     "REGISTRY",
     "clear_logs",
     "export_logs",
+    "export_query",
     "get_log_info",
     "get_performance_metrics",
     "get_recent_logs",
+    "latest_snapshots",
     "subscribe_to_logs",
     "unsubscribe_from_logs",
 ]
@@ -98,18 +118,22 @@ def get_recent_logs(
     span_id: str | None = None,
     source: str | None = None,
     raw_only: bool = False,
+    where: str | None = None,
     caller: Caller,
 ) -> list[dict[str, Any]]:
     """Return the newest ``limit`` matching entries, oldest first (at most `MAX_LIMIT`).
 
     ``source`` narrows to one source of the directory (a name from `get_log_info`'s
-    ``sources``); ``raw_only`` keeps the lines shown raw (no record could be read from them).
+    ``sources``); ``raw_only`` keeps the lines shown raw (no record could be read from them);
+    ``where`` is a typed filter expression (``duration_ms>500 and category=database``, see
+    docs/PROTOCOL.md), evaluated over the whole log.
     A newer ``get_recent_logs`` of the same client calls this one off (``cancelled``).
 
     Raises:
-        CommandError: ``invalid_args`` for a bad regex or cursor, ``not_found`` for a cursor whose
-            file is gone (the reader's `InvalidCursor` / `CursorNotFound`, mapped by the
-            dispatcher), ``cancelled`` when the client's next query replaced this one.
+        CommandError: ``invalid_args`` for a bad regex, ``where`` (naming the column) or
+            cursor, ``not_found`` for a cursor whose file is gone (the reader's `InvalidCursor`
+            / `CursorNotFound`, mapped by the dispatcher), ``cancelled`` when the client's next
+            query replaced this one.
     """
     query = _query(
         level=level,
@@ -123,6 +147,7 @@ def get_recent_logs(
         request_id=request_id,
         span_id=span_id,
         raw_only=raw_only,
+        where=where,
     )
     cancelled = app.queries.begin(caller)
     return query_logs(
@@ -137,18 +162,33 @@ def _source(app: AppContext, source: str | None) -> str | None:
 
 def get_performance_metrics(app: AppContext) -> dict[str, Any]:
     """Return this process's metrics plus the latest snapshot of every other logging process."""
+    own = get_metrics().model_dump(mode="json")
+    processes = latest_snapshots(app, exclude_pid=os.getpid())
+    return {**own, "pid": os.getpid(), "processes": processes}
+
+
+def latest_snapshots(app: AppContext, *, exclude_pid: int | None = None) -> list[dict[str, Any]]:
+    """The latest metrics snapshot of each process that wrote one, by pid.
+
+    Args:
+        app: The log shown.
+        exclude_pid: A process to leave out (the viewer's own, whose live metrics it has).
+
+    Returns:
+        ``[{pid, timestamp, counters, timings, gauges}]`` in pid order, from the newest
+        `METRICS_SCAN_LIMIT` snapshot records.
+    """
     query = LogQuery(category=LogCategory.PERFORMANCE, search=SNAPSHOT_MESSAGE)
     found = query_logs(app.log_dir, query, limit=METRICS_SCAN_LIMIT, app_name=app.app_name)
     latest: dict[int, dict[str, Any]] = {}
     for entry in reversed(found.entries):  # newest first: the first one seen per pid wins
         pid = entry.get("pid")
-        if not isinstance(pid, int) or pid == os.getpid() or pid in latest:
+        if not isinstance(pid, int) or pid == exclude_pid or pid in latest:
             continue
         snapshot = _snapshot(entry)
         if snapshot is not None:
             latest[pid] = {"pid": pid, "timestamp": entry["timestamp"], **snapshot}
-    own = get_metrics().model_dump(mode="json")
-    return {**own, "pid": os.getpid(), "processes": [latest[pid] for pid in sorted(latest)]}
+    return [latest[pid] for pid in sorted(latest)]
 
 
 def _snapshot(entry: dict[str, Any]) -> dict[str, Any] | None:
@@ -226,21 +266,28 @@ def export_logs(
     span_id: str | None = None,
     source: str | None = None,
     raw_only: bool = False,
+    where: str | None = None,
     overwrite: bool = False,
+    redact: bool | None = None,
 ) -> dict[str, Any]:
-    """Write every matching entry (oldest first) to ``output_path``, atomically.
+    """Write every matching entry (oldest first) to ``output_path`` in ``format``, atomically.
 
+    Formats: ``jsonl``, ``csv``, ``txt``, ``otlp-json`` (OpenTelemetry), ``clef`` (Seq/Serilog)
+    and ``bundle`` (a zip for support cases: the entries, metrics, log info and a manifest).
     The entries stream into a temporary file beside the target, which replaces the target only
     once complete: a failure leaves no partial export and no temporary file. The file is private
-    to the user (mode 0600), as logs may hold secrets.
+    to the user (mode 0600), as logs may hold secrets. ``redact`` masks secrets in every entry
+    written (`shared.redact`, default rules); None: on for ``bundle``, off otherwise.
 
     Returns:
-        ``{path, count, bytes}``: the absolute path, entries written, file size.
+        ``{path, count, bytes}``: the absolute path, entries written, file size; with redaction
+        also ``redacted``: values changed per rule.
 
     Raises:
         CommandError: ``already_exists`` (target exists, ``overwrite`` false), ``not_found``
             (missing directory), ``invalid_args`` (target is a directory, or a name the log
-            shown reads or its writers lock: ``app.log.3``, ``export.jsonl``, ``*.lock``).
+            shown reads or its writers lock: ``app.log.3``, ``export.jsonl``, ``*.lock``; a
+            ``where`` that does not parse).
     """
     query = _query(
         level=level,
@@ -253,11 +300,48 @@ def export_logs(
         request_id=request_id,
         span_id=span_id,
         raw_only=raw_only,
+        where=where,
     )
+    return export_query(
+        app,
+        query,
+        output_path=output_path,
+        format=format,
+        source=source,
+        overwrite=overwrite,
+        redactor=redactor_for(format, redact),
+    )
+
+
+def export_query(
+    app: AppContext,
+    query: LogQuery,
+    *,
+    output_path: Path,
+    format: ExportFormat,
+    source: str | None,
+    overwrite: bool,
+    redactor: Redactor | None,
+) -> dict[str, Any]:
+    """`export_logs` for a caller with its own query and redactor (``msc-logs export``).
+
+    Raises:
+        CommandError: As `export_logs`.
+    """
     target = export_target(output_path, overwrite=overwrite, log_dir=app.log_dir)
-    entries = iter_logs(app.log_dir, query, app_name=_source(app, source))
-    count, size = write_export(target, format, entries, overwrite=overwrite)
-    return {"path": str(target), "count": count, "bytes": size}
+    name = _source(app, source)
+    bundle = None
+    if format == "bundle":
+        filters = query.model_dump(mode="json", exclude_defaults=True)
+        filters.update({"source": source} if source is not None else {})
+        bundle = BundleInputs(filters, get_log_info(app), latest_snapshots(app))
+    options = ExportOptions(app_name=name, redactor=redactor, bundle=bundle)
+    entries = iter_logs(app.log_dir, query, app_name=name)
+    count, size = write_export(target, format, entries, overwrite=overwrite, options=options)
+    result: dict[str, Any] = {"path": str(target), "count": count, "bytes": size}
+    if redactor is not None:
+        result["redacted"] = redactor.counts
+    return result
 
 
 def subscribe_to_logs(app: AppContext, *, caller: Caller) -> None:
@@ -313,9 +397,11 @@ def _query(
     request_id: str | None,
     span_id: str | None,
     raw_only: bool = False,
+    where: str | None = None,
 ) -> LogQuery:
     if regex and search is not None:
         _check_pattern(search)
+    _check_where(where)
     try:
         return LogQuery(
             level=level,
@@ -329,9 +415,17 @@ def _query(
             request_id=request_id,
             span_id=span_id,
             raw_only=raw_only,
+            where=where,
         )
     except ValidationError as exc:
         raise CommandError.invalid_args(exc) from None
+
+
+def _check_where(where: str | None) -> None:
+    try:
+        parse_where(where or "")
+    except WhereError as exc:  # "where: column N: what was expected"
+        raise CommandError("invalid_args", str(exc)) from None
 
 
 def _check_pattern(search: str) -> None:
@@ -350,4 +444,9 @@ REGISTRY: dict[str, Callable[..., Any]] = {
     "subscribe_to_logs": subscribe_to_logs,
     "unsubscribe_from_logs": unsubscribe_from_logs,
     "get_log_info": get_log_info,
+    "get_trace": get_trace,
+    "get_log_context": get_log_context,
+    "get_histogram": get_histogram,
+    "get_view_state": get_view_state,
+    "set_view_state": set_view_state,
 }

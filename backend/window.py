@@ -7,10 +7,12 @@ command plus the desktop-only ``choose_export_path``, ``start_demo`` and ``open_
 (`backend.desktop._pump`).
 
 The app only reads the directory it shows: its own records go to the viewer's own log
-(`backend._ownlog`; the console only when it shows that log), its one-instance lock to the
-runtime directory and its size and position to the config directory (`backend._dirs`). It refuses
-to open twice on the same directory. Without a display it says what to do instead of letting Qt
-abort.
+(`backend._ownlog`; the console only when it shows that log), its one-instance lock and focus
+socket to the runtime directory and its size and position to the config directory
+(`backend._dirs`). A second launch on the same directory brings the open window to the front and
+exits (`backend.desktop._instance`). Without a display it says what to do instead of letting Qt
+abort; other start-up failures also open a message box when there is no terminal to read them
+(`backend.desktop._dialog`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,8 @@ from typing import Any
 from backend._dirs import ViewerDirs
 from backend._location import LocationError, Shown, shown_log
 from backend._ownlog import start_viewer_logging
+from backend.desktop._dialog import show_error, wants_dialog
+from backend.desktop._instance import FocusServer, ask_to_focus, socket_path
 from backend.desktop._state import InstanceLock
 from backend.devserver import default_frontend_dir
 from shared.writer.config import LoggingError
@@ -71,15 +75,16 @@ def run_window(args: argparse.Namespace, dirs: ViewerDirs) -> int:
         dirs: The viewer's own directories: its log, its lock, its geometry.
 
     Returns:
-        0 after the window closed, 1 when the log directory does not exist, logging cannot be
-        set up or another viewer has the directory, 2 without a display.
+        0 after the window closed (or when the window already open on the directory came to
+        the front), 1 when the log directory does not exist, logging cannot be set up or
+        another viewer has the directory and does not answer, 2 without a display.
     """
+    problem = display_problem(os.environ, sys.platform)
+    dialog = problem is None and wants_dialog(os.environ, sys.stderr)
     try:
         shown = shown_log(args, dirs)
     except LocationError as exc:
-        print(f"msc-logs: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    problem = display_problem(os.environ, sys.platform)
+        return _failed(f"msc-logs: {exc}", dialog)
     if problem is not None:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
@@ -91,28 +96,45 @@ def run_window(args: argparse.Namespace, dirs: ViewerDirs) -> int:
         note = start_viewer_logging(dirs, shown.log_dir) if holder is None else None
     except (LoggingError, OSError) as exc:
         lock.release()
-        print(f"msc-logs: {exc}", file=sys.stderr)
-        return EXIT_FAILED
-    if holder is not None:
+        return _failed(f"msc-logs: {exc}", dialog)
+    if holder is not None:  # another viewer shows it: bring that one forward, log nothing
         who = f" (pid {holder})" if holder else ""
-        print(f"msc-logs: a viewer is already open on {shown.log_dir}{who}.", file=sys.stderr)
-        return EXIT_FAILED
+        if ask_to_focus(socket_path(lock.path)):
+            print(f"msc-logs: the viewer open on {shown.log_dir}{who} was brought to the front.")
+            return 0
+        return _failed(f"msc-logs: a viewer is already open on {shown.log_dir}{who}.", dialog)
     if note:
         print(f"msc-logs: {note}", file=sys.stderr)
     try:
         frontend_dir: Path = (args.frontend_dir or default_frontend_dir()).resolve()
-        return _open(shown, dirs, frontend_dir)
+        return _open(shown, dirs, frontend_dir, socket_path(lock.path))
     finally:
         lock.release()
 
 
-def _open(shown: Shown, dirs: ViewerDirs, frontend_dir: Path) -> int:
+def _failed(message: str, dialog: bool) -> int:
+    print(message, file=sys.stderr)
+    if dialog:
+        show_error(message.removeprefix("msc-logs: "))
+    return EXIT_FAILED
+
+
+def _open(shown: Shown, dirs: ViewerDirs, frontend_dir: Path, focus_socket: Path) -> int:
     # Imported only now: Qt and pywebview take ~0.3 s to import, which `msc-logs query` and the
     # no-display path should not pay.
     from backend.desktop._app import DesktopApp  # noqa: PLC0415 - see above
+    from backend.desktop._front import bring_to_front  # noqa: PLC0415 - imports pywebview
 
     desktop = DesktopApp(shown.log_dir, shown.app_name, frontend_dir, dirs)
-    desktop.run(gui=_gui())
+    focus = FocusServer(focus_socket, lambda: bring_to_front(desktop.window))
+    try:
+        focus.start()
+    except OSError as exc:  # a second launch will then say a viewer is open, as before
+        print(f"msc-logs: a second launch cannot bring this window forward: {exc}", file=sys.stderr)
+    try:
+        desktop.run(gui=_gui())
+    finally:
+        focus.close()
     return 0
 
 

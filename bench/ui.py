@@ -19,7 +19,14 @@ Prints markdown tables:
    in the store afterwards, "frame p95" is the 95th percentile gap between animation frames
    while pushing (16.7 ms is a smooth 60 Hz). The page keeps up when it loses nothing and frames
    stay under 50 ms. The seed's store keeps its last 1,000 entries by design.
-4. **Live through the dev server**: a writer appends lines to the log file at a fixed rate; the
+4. **Server-side filters on the 1 GB set** (bench/_logsets.py's own set, ``--big-gb``): the page's
+   ``get_recent_logs`` round trip for a first screen (200) and a page (5,000) with a plain
+   ``search`` and with a ``where`` expression (``duration_ms>500 and category=database``: no entry
+   has it, so the whole set is scanned; ``duration_ms>45``: about one in ten database entries).
+5. **Investigate commands on the big set** (in-process, bench/_investigate.py): ``get_histogram``
+   cold (a new viewer indexes every file) and warm (asked again, other filters and buckets),
+   ``get_trace`` by request and by span, ``get_log_context``.
+6. **Live through the dev server**: a writer appends lines to the log file at a fixed rate; the
    follower, the SSE stream and the page carry them; "lag" is from the last write until the
    page holds every line.
 
@@ -314,6 +321,48 @@ def _write_at_rate(
 # ---- output -----------------------------------------------------------------------------------
 
 
+SERVER_FILTERS: list[tuple[str, dict[str, str]]] = [
+    ("search zqxjkv-nohit", {"search": "zqxjkv-nohit"}),
+    *(
+        (f"where {expression}", {"where": expression})
+        for expression in (
+            "duration_ms>500 and category=database",
+            "duration_ms>45 category=database",
+        )
+    ),
+]
+
+
+def bench_server_filters(browser: Browser, size_gb: float) -> list[list[str]]:
+    """``get_recent_logs`` from the page on the big set: plain search beside ``where``."""
+    sys.path.insert(0, str(REPO / "bench"))
+    from _logsets import dataset  # only this part needs the big set
+
+    server = start_dev_server(dataset("own", size_gb))
+    rows: list[list[str]] = []
+    try:
+        page = new_page(browser)
+        open_viewer(page, server)
+        page.wait_for_timeout(2000)  # the first page's loading settles (the view state)
+        for name, args in SERVER_FILTERS:
+            times = [
+                page.evaluate(
+                    """async ([limit, args]) => {
+                      const { invoke } = await import('/js/bridge/core.js');
+                      const t0 = performance.now();
+                      const found = await invoke('get_recent_logs', { limit, ...args });
+                      return [performance.now() - t0, found.length]; }""",
+                    [limit, args],
+                )
+                for limit in (200, 5000)
+            ]
+            rows.append([name, *(f"{ms:,.0f} ({count:,})" for ms, count in times)])
+        page.context.close()
+    finally:
+        stop_dev_server(server)
+    return rows
+
+
 def table(header: list[str], rows: list[list[str]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -328,6 +377,7 @@ def main() -> int:
     parser.add_argument("--rates", default="2000,10000,50000,100000")
     parser.add_argument("--live-rates", default="2000,10000")
     parser.add_argument("--seconds", type=float, default=3.0)
+    parser.add_argument("--big-gb", type=float, default=1.0, help="0: no server-filter rows")
     args = parser.parse_args()
     ints = lambda text: [int(x) for x in text.split(",") if x]  # noqa: E731
     with sync_playwright() as pw:
@@ -335,7 +385,11 @@ def main() -> int:
         load, filters = bench_load_and_filter(browser, ints(args.sizes))
         streaming = bench_streaming(browser, ints(args.rates), args.seconds)
         live = bench_live(browser, ints(args.live_rates), args.seconds)
+        server_filters = bench_server_filters(browser, args.big_gb) if args.big_gb else []
         browser.close()
+    from _investigate import bench_investigate  # in-process: the commands without the page
+
+    investigate = bench_investigate(args.big_gb) if args.big_gb else []
     print("### Load\n")
     print(table(["entries", "first rows (ms)", "all loaded (ms)", "loaded"], load))
     print(
@@ -361,6 +415,12 @@ def main() -> int:
             streaming,
         )
     )
+    if server_filters:
+        print(f"\n### Server-side filters on the {args.big_gb:g} GB set (ms (entries))\n")
+        print(table(["filter", "first screen (200)", "page (5,000)"], server_filters))
+    if investigate:
+        print(f"\n### Investigate commands on the {args.big_gb:g} GB set (in-process, ms)\n")
+        print(table(["command", "case", "ms", "result"], investigate))
     print("\n### Live through the dev server (file → follower → SSE → page)\n")
     print(table(["written /s", "written", "in the page", "lag after last write (ms)"], live))
     return 0

@@ -14,8 +14,9 @@ median over the rounds and, for ours, the ratio ours ÷ peer computed per round:
 ``os.write``; the others flush per record).
 
 - ours: `init_logging` with JSON lines, size rotation (defaults: 10 MiB x 5), the multi-process
-  safe sink, source locations, console above info so only the file path is measured; and the
-  same without ``include_location`` (the frame walk for ``source``);
+  safe sink, source locations, console above info so only the file path is measured; the
+  same without ``include_location`` (the frame walk for ``source``); and the same with
+  ``redact=True`` (every record redacted by the default rules before it is written);
 - raw: ``orjson.dumps`` of a dict with our record's keys and a real ``datetime.now(UTC)``
   timestamp (serialised by orjson, ``OPT_UTC_Z``) + ``os.write`` per event: the floor for a
   Python writer; and the same with ``datetime.isoformat()`` text;
@@ -49,7 +50,7 @@ sys.path.insert(0, str(ROOT))  # this checkout's packages, whatever is installed
 
 MESSAGE = "request handled"
 WARMUP = 1_000
-OURS = ("ours", "ours (no source)")
+OURS = ("ours", "ours (no source)", "ours (redaction)")
 BASELINE = "ours (baseline)"
 PEERS = ("raw", "raw (isoformat)", "structlog", "stdlib+pjl", "loguru")
 CONTENDERS = (*OURS, BASELINE, *PEERS)
@@ -58,11 +59,13 @@ GROUPED = ("ours", "raw")
 Emit = Callable[[int], None]
 
 
-def _ours(directory: Path, *, include_location: bool = True) -> Emit:
+def _ours(directory: Path, *, include_location: bool = True, redact: bool = False) -> Emit:
     from shared.writer.config import LogConfig
     from shared.writer.setup import get_logger, init_logging
 
     config = LogConfig(log_dir=directory, console_level="error", include_location=include_location)
+    if redact:  # not passed otherwise: a baseline's LogConfig may not know the field
+        config = LogConfig(**{**config.model_dump(), "redact": True})
     init_logging(config, env_filter="")
     log = get_logger("bench")
 
@@ -74,6 +77,10 @@ def _ours(directory: Path, *, include_location: bool = True) -> Emit:
 
 def _ours_no_source(directory: Path) -> Emit:
     return _ours(directory, include_location=False)
+
+
+def _ours_redaction(directory: Path) -> Emit:
+    return _ours(directory, redact=True)
 
 
 def _raw(directory: Path, *, isoformat: bool = False) -> Emit:
@@ -166,6 +173,7 @@ def _loguru(directory: Path) -> Emit:
 SETUPS: dict[str, Callable[[Path], Emit]] = {
     "ours": _ours,
     "ours (no source)": _ours_no_source,
+    "ours (redaction)": _ours_redaction,
     BASELINE: _ours,
     "raw": _raw,
     "raw (isoformat)": _raw_isoformat,

@@ -52,6 +52,7 @@ if TYPE_CHECKING:
         iter_logs,
         query_logs,
     )
+    from shared.redact import REDACTED, RedactionRules, Redactor, load_rules
     from shared.writer.config import LogConfig, LoggingError, default_log_dir
     from shared.writer.context import (
         LogContext,
@@ -87,6 +88,9 @@ _LAZY: dict[str, str] = {
     "MalformedLine": "shared.reader.query",
     "PerformanceMetrics": "shared._metrics",
     "QueryResult": "shared.reader.query",
+    "REDACTED": "shared.redact",
+    "RedactionRules": "shared.redact",
+    "Redactor": "shared.redact",
     "Span": "shared.writer.context",
     "SpanInfo": "shared._events",
     "Timer": "shared._metrics",
@@ -104,6 +108,7 @@ _LAZY: dict[str, str] = {
     "increment_counter_by": "shared._metrics",
     "init_logging": "shared.writer.setup",
     "iter_logs": "shared.reader.query",
+    "load_rules": "shared.redact",
     "log_database": "shared.writer.macros",
     "log_file": "shared.writer.macros",
     "log_files": "shared.reader.files",
@@ -123,6 +128,7 @@ _LAZY: dict[str, str] = {
 __all__ = [
     "DEFAULT_APP_NAME",
     "LEVELS",
+    "REDACTED",
     "ClearResult",
     "CursorNotFound",
     "FollowBatch",
@@ -140,6 +146,8 @@ __all__ = [
     "MalformedLine",
     "PerformanceMetrics",
     "QueryResult",
+    "RedactionRules",
+    "Redactor",
     "Span",
     "SpanInfo",
     "Timer",
@@ -157,6 +165,7 @@ __all__ = [
     "increment_counter_by",
     "init_logging",
     "iter_logs",
+    "load_rules",
     "log_database",
     "log_file",
     "log_files",

@@ -12,7 +12,10 @@
  * - `requestId`: exact `fields.request_id`; `spanId`: the entry's span or its parent span.
  * - `source`: the entry's `origin` (the source of the log set it was read from), exact.
  * - `rawOnly`: only raw entries (lines that are no record, shown as their text).
+ * - A `search` holding a comparison (`duration_ms>500 and category=database`, see where.js) is
+ *   a `where` expression: sent as `where`, and tested here by the same evaluator.
  */
+import { compileWhere, looksLikeWhere, parseWhere } from './where.js';
 
 export const LEVELS = /** @type {const} */ (['trace', 'debug', 'info', 'warn', 'error']);
 /** @type {Record<string, number>} */
@@ -104,7 +107,8 @@ export function serverArgs(f) {
   if (f.level) args.level = f.level;
   if (f.minLevel) args.min_level = f.minLevel;
   if (f.category) args.category = f.category;
-  if (f.search) {
+  if (isWhere(f)) args.where = f.search;
+  else if (f.search) {
     args.search = f.search;
     if (f.regex) args.regex = true;
   }
@@ -115,6 +119,15 @@ export function serverArgs(f) {
   if (f.source) args.source = f.source;
   if (f.rawOnly) args.raw_only = true;
   return args;
+}
+
+/**
+ * Whether the filter's search text is a `where` expression (it holds a comparison; not in
+ * regular-expression mode).
+ * @param {Filter} f
+ */
+export function isWhere(f) {
+  return Boolean(f.search) && !f.regex && looksLikeWhere(f.search);
 }
 
 /**
@@ -145,7 +158,14 @@ export function compile(f) {
   let regex = null;
   /** @type {((e: LogEntry) => boolean) | null} */
   let textTest = null;
-  if (f.search && f.regex) {
+  if (isWhere(f)) {
+    try {
+      const node = parseWhere(f.search);
+      if (node) textTest = compileWhere(node);
+    } catch (e) {
+      error = /** @type {Error} */ (e).message;
+    }
+  } else if (f.search && f.regex) {
     try {
       regex = new RegExp(f.search, 'i');
       const re = regex;
@@ -175,7 +195,7 @@ export function compile(f) {
     test: (e) => testLevel(e.level) && testExceptLevel(e),
     testExceptLevel,
     testLevel,
-    searchRegex: f.search ? (regex ?? new RegExp(escapeRegExp(f.search), 'i')) : null,
+    searchRegex: f.search && !isWhere(f) ? (regex ?? new RegExp(escapeRegExp(f.search), 'i')) : null,
     error,
     active,
   };

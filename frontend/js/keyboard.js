@@ -8,18 +8,28 @@ export const SHORTCUTS = [
   [['E'], 'Previous error (older)'],
   [['j', '↓'], 'Select the next entry'],
   [['k', '↑'], 'Select the previous entry'],
+  [['n'], 'Next search hit (newer)'],
+  [['N'], 'Previous search hit (older)'],
+  [['c'], 'Show the selected entry in context (its unfiltered neighbours)'],
+  [['m'], 'Mark or unmark the selected entry'],
+  [['u'], 'Next mark (newer)'],
+  [['U'], 'Previous mark (older)'],
   [['Space'], 'Pause or resume the live tail'],
   [['G', 'End'], 'Jump to the latest entry and follow'],
   [['?'], 'Show these shortcuts'],
-  [['Esc'], 'Close the overlay, or clear the selection'],
+  [['Esc'], 'Close the overlay, leave the context or marked view, close the waterfall, or clear the selection'],
 ];
 
-/** @typedef {'search'|'next-error'|'previous-error'|'next'|'previous'|'toggle-live'|'latest'|'help'|'escape'} Action */
+/**
+ * @typedef {'search'|'next-error'|'previous-error'|'next'|'previous'|'toggle-live'|'latest'|'help'
+ *   |'escape'|'next-hit'|'previous-hit'|'context'|'mark'|'next-mark'|'previous-mark'} Action
+ */
 
 const KEYS = /** @type {Record<string, Action>} */ ({
   '/': 'search', e: 'next-error', E: 'previous-error', j: 'next', k: 'previous',
   ArrowDown: 'next', ArrowUp: 'previous', ' ': 'toggle-live', G: 'latest', End: 'latest',
-  '?': 'help', Escape: 'escape',
+  '?': 'help', Escape: 'escape', n: 'next-hit', N: 'previous-hit', c: 'context', m: 'mark',
+  u: 'next-mark', U: 'previous-mark',
 });
 
 /** @param {EventTarget|null} target */

@@ -6,6 +6,10 @@
  * `?cap=N` sets how many entries are kept (default 200,000); `?page=N` how many are fetched per
  * request (default 5,000 at start, 10,000 per page back); `?info_ms=N` how often the log info is
  * asked for again while streaming (default 10 s).
+ *
+ * Before the first fetch the stored view (view-state.js: filter, marks, column widths, tab) is
+ * restored, so that the first screen is already that view; the histogram is asked for only once
+ * the first rows are shown.
  */
 import { registerConfirmDialog } from './components/confirm-dialog.js';
 import { registerExportDialog } from './components/export-dialog.js';
@@ -22,6 +26,12 @@ import { registerTimeRange } from './components/time-range.js';
 import { registerToolbar } from './components/toolbar.js';
 import { registerSourceFilter } from './components/source-filter.js';
 import { registerUnparsedDialog } from './components/unparsed-dialog.js';
+import { registerHistogram } from './components/histogram.js';
+import { registerMinimap } from './components/minimap.js';
+import { registerWaterfall } from './components/waterfall.js';
+import { histogram } from './histogram-data.js';
+import { marks } from './marks.js';
+import { viewState } from './view-state.js';
 import { watchConnection } from './bridge/transport.js';
 import { logInfo } from './log-info.js';
 import { logStore } from './store.js';
@@ -42,15 +52,31 @@ export async function start() {
   await logStore.fetchLogs();
 }
 
-function main() {
+/**
+ * Once the first rows are on screen: the histogram, and the place the view was left at (once the
+ * first page is in).
+ * @param {any} app the `<msc-app>`
+ */
+function afterFirstScreen(app) {
+  let shown = false;
+  let anchored = false;
+  logStore.subscribe((s) => {
+    if (!s.loaded || s.loading) return;
+    if (!shown) { shown = true; requestAnimationFrame(() => histogram.start()); }
+    // After this notification: the list gets the new view from the store's next subscribers.
+    if (!anchored && !s.loadingOlder) { anchored = true; queueMicrotask(() => app.restoreAnchor()); }
+  });
+}
+
+async function main() {
   const params = new URLSearchParams(location.search);
   const cap = Number(params.get('cap')) || undefined;
   const page = Number(params.get('page')) || undefined;
   const infoMs = Number(params.get('info_ms')) || undefined;
   logStore.configure({ cap, pageSize: page, olderPageSize: page });
   [registerConfirmDialog, registerExportDialog, registerMetricsPanel, registerSearchBox,
-    registerLevelFilter, registerTimeRange, registerSourceFilter, registerToolbar, registerLogList,
-    registerDetailPane, registerStatusBar, registerUnparsedDialog, registerShortcutsHelp,
+    registerLevelFilter, registerTimeRange, registerSourceFilter, registerToolbar, registerMinimap,
+    registerLogList, registerHistogram, registerWaterfall, registerDetailPane, registerStatusBar, registerUnparsedDialog, registerShortcutsHelp,
     registerClearBanner, registerAppShell].forEach((register) => register());
   document.addEventListener('msc-retry', () => { void start(); });
   // The event stream came (back) while the page shows "unreachable": try again by itself.
@@ -58,9 +84,14 @@ function main() {
     const { error, loaded, loading } = logStore.state;
     if (c.state === 'open' && error && !loaded && !loading) void start();
   });
-  /** @type {any} */ (window).__msc = { logStore, logInfo, start };
+  /** @type {any} */ (window).__msc = { logStore, logInfo, start, marks, viewState, histogram };
+  const app = /** @type {any} */ (document.querySelector('msc-app'));
+  app.restoreView(await viewState.restore());
+  viewState.start(() => app.viewParts());
+  window.addEventListener('pagehide', () => { void viewState.flush(); });
+  afterFirstScreen(app);
   void logInfo.watch(() => logStore.state.isStreaming, infoMs);
   void start();
 }
 
-main();
+void main();

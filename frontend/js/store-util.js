@@ -33,7 +33,7 @@ export function filterOf(args) {
     level: /** @type {string|null} */ (args.level ?? null),
     minLevel: /** @type {string|null} */ (args.min_level ?? null),
     category: /** @type {string|null} */ (args.category ?? null),
-    search: /** @type {string} */ (args.search ?? ''),
+    search: /** @type {string} */ (args.where ?? args.search ?? ''), // where: see filter.js
     regex: Boolean(args.regex),
     since: /** @type {string|null} */ (args.since ?? null),
     until: /** @type {string|null} */ (args.until ?? null),

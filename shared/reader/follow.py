@@ -140,6 +140,17 @@ class LogFollower:
             return None
         return next(iter(self._sets.values())).start_cursor
 
+    def start_points(self) -> dict[str, tuple[int, int]]:
+        """Where following began in each source: ``{source: (inode, offset)}`` of its active file.
+
+        What lies before these points is history, for a reader of the files to hand over at
+        exactly there (`msc-logs ship` does): nothing is read twice or missed in between. A
+        source missing here had no active file when following began (it is read from its start
+        when it appears), or appeared later.
+        """
+        points = {name: follower.start_point for name, follower in self._sets.items()}
+        return {name: point for name, point in points.items() if point is not None}
+
     def poll(self) -> FollowBatch:
         """Whatever is new since the last call; never blocks."""
         if time.monotonic() - self._discovered > DISCOVER_EVERY_S or not self._sets:
@@ -242,6 +253,11 @@ class _SetFollower:
         tracked, pos = self._start
         generation = tracked.generation or compute_generation(fd_reader(tracked.fd), tracked.inode)
         return None if generation is None else format_id(generation, pos)
+
+    @property
+    def start_point(self) -> tuple[int, int] | None:
+        """See `LogFollower.start_points`."""
+        return None if self._start is None else (self._start[0].inode, self._start[1])
 
     def poll(self) -> FollowBatch:
         """What is new in this source."""

@@ -19,6 +19,9 @@ parsed. The reasoning each one rests on:
   whose category is midi, ours or foreign, holds the string token ``"midi"`` (quotes inside
   JSON strings are escaped) unless it uses ``\\u`` escapes.
 - Time: our timestamps are fixed-width UTC text at a fixed offset, so they compare as bytes.
+- Where (`shared.reader.where_match`): its test is authoritative; its ``and`` branches narrow
+  the levels and the category (so their byte tests apply) and give needles, by the search's
+  reasoning, that a line must all hold (or a ``\\u`` escape).
 - Request and span ids: a line whose ``fields.request_id`` (or span id) equals the value holds
   the value as JSON string content, escaped as orjson escapes it, unless the line has a
   backslash (another writer may escape differently).
@@ -39,6 +42,7 @@ import orjson
 from shared.reader.parse import entry_texts, is_ours
 from shared.reader.records import CATEGORIES, LEVEL_RANK, LEVELS, format_timestamp
 from shared.reader.search import contains_folded, folded_at, utf8
+from shared.reader.where_match import CompiledWhere, compile_for_scan
 
 UNICODE_ESCAPE = b"\\u"
 #: Characters JSON writers may escape: a run of the needle free of them is verbatim in the line.
@@ -60,6 +64,8 @@ class Criteria:
     request_id: str | None = None
     span_id: str | None = None
     raw_only: bool = False
+    where: str | None = None
+    """A ``where`` expression (`shared.reader.where`)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +96,11 @@ class Matcher:
         Raises:
             ValueError: an argument is invalid; the message starts with its name.
         """
-        self.levels = _levels(criteria.level, criteria.min_level)
+        self.where = compile_for_scan(criteria.where)
+        self.levels = _with_where_levels(_levels(criteria.level, criteria.min_level), self.where)
         self.category = _category(criteria.category)
+        if self.category is None and self.where and self.where.category in CATEGORIES:
+            self.category = self.where.category  # the where test decides; this prefilters
         self.since = _time_text(criteria.since)
         self.until = _time_text(criteria.until)
         self._needle: bytes | None = None
@@ -99,6 +108,9 @@ class Matcher:
         self.search_anchor: SearchAnchor | None = None
         if criteria.search:
             self._compile_search(criteria.search, criteria.regex)
+        where_needles = self.where.needles if self.where else ()
+        if self.search_anchor is None and where_needles:
+            self.search_anchor = SearchAnchor((max(where_needles, key=len),))
         self.level_tokens = _level_tokens(self.levels)
         self.scan_tokens = _scan_tokens(self.levels, self.level_tokens)
         known = self.category not in (None, "unknown")
@@ -135,7 +147,8 @@ class Matcher:
     @property
     def bounds_time(self) -> bool:
         """Whether ``since`` or ``until`` is part of the criteria (entries need their time)."""
-        return self.since is not None or self.until is not None
+        where_time = self.where is not None and self.where.uses_time
+        return self.since is not None or self.until is not None or where_time
 
     @property
     def filters_text(self) -> bool:
@@ -145,6 +158,8 @@ class Matcher:
     def matches(self, entry: dict[str, Any]) -> bool:
         """The authoritative test of a parsed entry."""
         if not self._values_match(entry):
+            return False
+        if self.where is not None and not self.where.test(entry):
             return False
         if self._needle is not None:
             needle = self._needle
@@ -185,6 +200,8 @@ class Matcher:
         value = self.category_value
         if value is not None and value not in line and UNICODE_ESCAPE not in line:
             return False
+        if self.where is not None and not _holds_all(line, self.where.needles):
+            return False
         return not self._ids or b"\\" in line or all(token in line for token in self._ids)
 
     def _time_precheck(self, line: bytes) -> bool:
@@ -196,6 +213,22 @@ class Matcher:
         if self._since_b is not None and stamp < self._since_b:
             return False
         return self._until_b is None or stamp <= self._until_b
+
+
+def _holds_all(line: bytes, needles: tuple[bytes, ...]) -> bool:
+    """Whether ``line`` holds every needle ignoring case, or a ``\\u`` escape (see the module
+    docstring)."""
+    n = len(line)
+    return all(folded_at(line, needle, 0, n) >= 0 for needle in needles) or UNICODE_ESCAPE in line
+
+
+def _with_where_levels(
+    levels: frozenset[str] | None, where: CompiledWhere | None
+) -> frozenset[str] | None:
+    """The levels the criteria allow, narrowed by the ``where`` expression's level tests."""
+    if where is None or where.levels is None:
+        return levels
+    return where.levels if levels is None else levels & where.levels
 
 
 def _in_span(span: Any, span_id: str) -> bool:

@@ -54,6 +54,8 @@ class LogQuery(BaseModel, frozen=True):
     """Entries in this span or in its direct children (``span.id`` or ``span.parent_id``)."""
     raw_only: bool = False
     """Only the lines shown raw (no record could be read from them)."""
+    where: str | None = None
+    """Typed field filters (``duration_ms>500 and category=database``; `shared.reader.where`)."""
 
     @field_validator("since", "until")
     @classmethod
@@ -82,13 +84,15 @@ class LogQuery(BaseModel, frozen=True):
             request_id=self.request_id,
             span_id=self.span_id,
             raw_only=self.raw_only,
+            where=self.where,
         )
 
     def matcher(self) -> Matcher:
         """The compiled filters.
 
         Raises:
-            ValueError: ``category`` is unknown or ``search`` is an invalid regex.
+            ValueError: ``category`` is unknown, ``search`` is an invalid regex or ``where`` does
+                not parse.
         """
         return Matcher(self.criteria())
 

@@ -4,7 +4,8 @@ The nine fields and their defaults are the seed's (`shared/rust/src/logging/mod.
 `log_dir` defaults to platformdirs' per-user data directory instead of a relative ``logs`` (which
 depended on the working directory) and may be None (no file at all: the console only, for a process
 that must not write where it logs by default, such as the viewer showing its own log), and
-`max_file_size_mb` accepts fractions so tests can rotate small files.
+`max_file_size_mb` accepts fractions so tests can rotate small files. A tenth, ``redact``
+(`shared.redact`), is this library's own.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from shared._events import LEVEL_RANK, Level
+from shared._redact_rules import RedactionRules
 
 __all__ = ["DEFAULT_APP_NAME", "LogConfig", "LoggingError", "default_log_dir", "normalize_level"]
 
@@ -107,6 +109,9 @@ class LogConfig(BaseModel):
     """Rotated files kept (``.1`` newest … ``.<max_files>`` oldest)."""
     enable_span_timing: bool = True
     """Spans write a ``span closed`` record with their duration."""
+    redact: bool | RedactionRules = False
+    """Redact every record before it is written (file and console): True for the default
+    rules, or the rules (`shared.redact.load_rules` reads them from a file). See SECURITY.md."""
 
     @field_validator("console_level", "file_level", mode="before")
     @classmethod

@@ -18,7 +18,7 @@ import os
 import sys
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 
@@ -39,6 +39,9 @@ from shared.writer.filter import TargetLevels
 from shared.writer.location import NO_SITES, SITES, caller_source, outside_frame
 from shared.writer.logger import Target
 from shared.writer.sink import FileSink
+
+if TYPE_CHECKING:
+    from shared.redact import Redactor
 
 __all__ = ["METHOD_RANK", "Renderer", "build_record"]
 
@@ -185,6 +188,7 @@ class Renderer:
         console: ConsoleSink,
         include_location: bool,
         json_format: bool = True,
+        redactor: Redactor | None = None,
     ) -> None:
         """Create the renderer of one configuration.
 
@@ -194,12 +198,14 @@ class Renderer:
             console: The console sink.
             include_location: Add ``source`` to records.
             json_format: JSON lines in the file; False writes readable text.
+            redactor: Redacts every record before it reaches any destination; None: none.
         """
         self.levels = levels
         self._file = file
         self._console = console
         self._include_location = include_location
         self._json = json_format
+        self._redact = None if redactor is None else redactor.record
         # The levels' own cache, read directly: one dict lookup instead of a method call.
         self._cached_thresholds = levels.cache.get
 
@@ -236,6 +242,8 @@ class Renderer:
             start, end, prefix = millisecond_at(ns)
         timestamp = prefix + _MICROS_Z[(ns - start) // 1000]
         record = build_record(rank, target, event_dict, timestamp, source)
+        if self._redact is not None:  # before both destinations: a secret reaches neither
+            record = self._redact(record)
         if rank >= file_min and self._file is not None:
             if not self._json:
                 data = _text_line(record)
@@ -263,6 +271,8 @@ class Renderer:
             to_console: Show it on the console.
             to_file: Append it to the log file.
         """
+        if self._redact is not None:
+            record = self._redact(record)
         if to_file and self._file is not None:
             self._file.write(encode_json(record) if self._json else _text_line(record))
         if to_console:

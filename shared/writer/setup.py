@@ -20,6 +20,7 @@ import structlog
 from structlog.contextvars import merge_contextvars
 from structlog.typing import Processor
 
+from shared.redact import redactor_for
 from shared.writer.config import LogConfig, LoggingError
 from shared.writer.console import ConsoleSink, wants_color
 from shared.writer.filter import Directives, TargetLevels, parse_directives
@@ -87,6 +88,7 @@ def init_logging(config: LogConfig | None = None, *, env_filter: str | None = No
             console=ConsoleSink(colors=colors),
             include_location=config.include_location,
             json_format=config.json_format,
+            redactor=redactor_for(config.redact),
         )
         if sink is not None:
             sink.on_resume = renderer.records_dropped

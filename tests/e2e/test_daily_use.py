@@ -92,6 +92,15 @@ def overlap(page: Page, first: str, second: str) -> bool:
     )
 
 
+def settled(page: Page) -> None:
+    """Wait for the whole first page and the histogram above the list, which moves the list's
+    bottom: a scroll to the new bottom in that same frame is the user's, and resumes following.
+    """
+    page.wait_for_function("() => document.querySelector('msc-log-list').entries.length == 300")
+    expect(page.locator("msc-histogram")).to_be_visible()
+    page.wait_for_timeout(100)
+
+
 class TestPausePill:
     LAST_ROW = "msc-log-list .row[data-index='299']:not([hidden])"
 
@@ -99,6 +108,7 @@ class TestPausePill:
         """Paused at the bottom (Space), the last row shows above the pill, and stays paused."""
         write_many(dev_server.log_dir, 300)
         open_viewer(page, dev_server)
+        settled(page)
         page.keyboard.press(" ")
         expect(page.locator(".pill")).to_be_visible()
         page.evaluate(
@@ -115,6 +125,7 @@ class TestPausePill:
         """Selecting the row before the last pauses; the pill then does not hide the last row."""
         write_many(dev_server.log_dir, 300)
         open_viewer(page, dev_server)
+        settled(page)
         page.locator(".row:not([hidden]) .c-message", has_text="message 298").click()
         expect(page.locator(".pill")).to_be_visible()
         assert not overlap(page, self.LAST_ROW, ".pill")

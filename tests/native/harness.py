@@ -100,6 +100,7 @@ def app_env(display: str, home: Path, cdp_port: int | None) -> dict[str, str]:
         XDG_RUNTIME_DIR=str(runtime),
         XDG_DATA_HOME=str(home / "data"),
         PYTHONUNBUFFERED="1",
+        MSC_ERROR_DIALOG="never",  # a failed start fails the test instead of waiting in a box
     )
     if cdp_port is not None:
         env["QTWEBENGINE_REMOTE_DEBUGGING"] = str(cdp_port)

@@ -266,24 +266,6 @@ class TestDesktopEntry:
 class TestRefusals:
     """When the viewer does not open."""
 
-    def test_second_viewer_on_the_same_directory_refuses(
-        self, viewer: Viewer, xserver: XServer, tmp_path: Path
-    ) -> None:
-        """A second launch on the same directory says so and exits 1."""
-        env = {k: v for k, v in viewer.env.items() if k != "QTWEBENGINE_REMOTE_DEBUGGING"}
-        second = subprocess.run(
-            [sys.executable, "-m", "backend", "--log-dir", str(viewer.log_dir)],
-            cwd=REPO,
-            check=False,
-            env=env,  # the same user: the same runtime directory, so the same lock
-            capture_output=True,
-            text=True,
-            timeout=60,
-        )
-        assert second.returncode == 1
-        assert f"already open on {viewer.log_dir}" in second.stderr
-        assert f"pid {viewer.process.pid}" in second.stderr
-
     def test_without_a_display_exits_2_with_advice(self, tmp_path: Path) -> None:
         """No DISPLAY/WAYLAND_DISPLAY: a clear message naming the alternatives, exit code 2."""
         env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}

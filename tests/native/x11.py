@@ -13,7 +13,7 @@ import ctypes.util
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_ubyte, c_uint, c_ulong, c_void_p
 from typing import Any
 
-__all__ = ["send_close"]
+__all__ = ["send_close", "stacking_titles"]
 
 _CLIENT_MESSAGE = 33
 _NO_EVENT_MASK = 0
@@ -96,6 +96,25 @@ def _name(lib: ctypes.CDLL, dpy: int, window: int) -> str:
         lib.XFree(name)
 
 
+def _title(lib: ctypes.CDLL, dpy: int, window: int) -> str:
+    """The window's UTF-8 title (``_NET_WM_NAME``, which Qt sets), else its ``WM_NAME``."""
+    atom = lib.XInternAtom(dpy, b"_NET_WM_NAME", 0)
+    kind, fmt, count, after = c_ulong(), c_int(), c_ulong(), c_ulong()
+    data = POINTER(c_ubyte)()
+    status = lib.XGetWindowProperty(
+        dpy, window, atom, 0, 1024, 0, 0, byref(kind), byref(fmt), byref(count),
+        byref(after), byref(data),
+    )  # fmt: skip
+    if status != 0 or not data:
+        return _name(lib, dpy, window)
+    try:
+        if fmt.value != 8:
+            return _name(lib, dpy, window)
+        return ctypes.string_at(data, count.value).decode("utf-8", "replace")
+    finally:
+        lib.XFree(data)
+
+
 def _top_level_windows(lib: ctypes.CDLL, dpy: int) -> list[int]:
     root, parent = c_ulong(), c_ulong()
     children, count = POINTER(c_ulong)(), c_uint()
@@ -136,7 +155,7 @@ def send_close(display: str, pid: int, title: str | None = None) -> int:
                 continue
             if atoms["WM_DELETE_WINDOW"] not in _property(lib, dpy, window, atoms["WM_PROTOCOLS"]):
                 continue
-            if title is not None and title not in _name(lib, dpy, window):
+            if title is not None and title not in _title(lib, dpy, window):
                 continue
             event = _XEvent()
             event.xclient.type = _CLIENT_MESSAGE
@@ -148,5 +167,22 @@ def send_close(display: str, pid: int, title: str | None = None) -> int:
             sent += 1
         lib.XFlush(dpy)
         return sent
+    finally:
+        lib.XCloseDisplay(dpy)
+
+
+def stacking_titles(display: str, containing: str) -> list[str]:
+    """Titles of the top-level windows whose title contains ``containing``, bottom to top.
+
+    Without a window manager (Xvfb) the root's children are the top-level windows, and
+    ``XQueryTree`` lists them in stacking order: the last one is in front.
+    """
+    lib = _xlib()
+    dpy = lib.XOpenDisplay(display.encode())
+    if not dpy:
+        raise OSError(f"cannot open X display {display}")
+    try:
+        names = (_title(lib, dpy, window) for window in _top_level_windows(lib, dpy))
+        return [name for name in names if containing in name]
     finally:
         lib.XCloseDisplay(dpy)

@@ -6,13 +6,17 @@
  * pino `err.stack`, a Python `exception`) — is shown as preformatted lines, full width; an object
  * holding such a string is shown as a nested list rather than JSON, whose `\n` would hide them.
  * The badge shows the level as written (`level_name`) in its band's colour; under it, with the
- * time, the entry's source and "raw line" for a line that is no record.
+ * time, the entry's source and "raw line" for a line that is no record. A field's value (one
+ * line of text, a number, a boolean) is a button adding `key=value` to the search box's `where`
+ * filter (with Shift: `key!=value`).
  * Events: `msc-close` (the pane's close button).
  */
 import { formatFull } from '../format.js';
 import { emptyFilter } from '../filter.js';
 import { html } from '../html.js';
 import { logStore } from '../store.js';
+import { TOP_KEYS, comparisonText } from '../where.js';
+import { addCondition } from './search-box.js';
 
 /** @typedef {import('../filter.js').LogEntry} LogEntry */
 /** @typedef {import('../html.js').SafeHTML} SafeHTML */
@@ -39,6 +43,39 @@ const filterButton = (kind, value, label) => html`<button type="button" class="i
  */
 export function idFilter(kind, value) {
   return kind === 'search' ? { search: value } : { ...emptyFilter(), [kind]: value };
+}
+
+/** Characters a `where` key cannot hold (no quoted keys): such fields get no condition button. */
+const NOT_IN_KEY = /[\s()"=<>~!]/;
+
+/**
+ * The `where` key of a top-level field: its name, or `fields.<name>` when the name is also a
+ * record key (`level`, `source`); null when no key can name it.
+ * @param {string} name
+ */
+export function fieldKey(name) {
+  if (!name || NOT_IN_KEY.test(name) || name.split('.').includes('')) return null;
+  const plain = !TOP_KEYS.has(name) && name !== 'fields' && !name.startsWith('fields.')
+    && !['and', 'or', 'not'].includes(name.toLowerCase());
+  return plain ? name : `fields.${name}`;
+}
+
+/**
+ * A field value as a button adding `key=value` to the filter; null for values that are not one
+ * line of text, a number or a boolean, or keys no expression can name.
+ * @param {string} name
+ * @param {unknown} value
+ * @returns {SafeHTML|null}
+ */
+function conditionButton(name, value) {
+  const key = fieldKey(name);
+  const scalar = typeof value === 'number' || typeof value === 'boolean'
+    || (typeof value === 'string' && !LINE_BREAK.test(value));
+  if (key === null || !scalar) return null;
+  // A value that looks like one (its v-* colour), not like a link: the id links filter alone.
+  const look = `border:0;background:none;padding:0;font:inherit;cursor:pointer;text-align:left;overflow-wrap:anywhere${typeof value === 'string' ? ';color:inherit' : ''}`;
+  return html`<button type="button" class="field-value v-${typeof value}" style="${look}" data-where-key="${key}"
+    data-where-value="${String(value)}" title="Filter: ${key}=… (Shift: ${key}!=…)">${String(value)}</button>`;
 }
 
 /** Nesting shown as lists at most; deeper objects are shown as JSON (fields may nest 200 deep). */
@@ -114,7 +151,7 @@ function fieldsSection(e) {
   return html`<section><h3>Fields <span class="muted">${fields.length}</span></h3>${fields.length ? html`<dl>
         ${fields.map(([key, value]) => (FILTER_KEYS.has(key) && (typeof value === 'string' || typeof value === 'number')
           ? row(key, filterButton(FILTER_KEYS.get(key), value, `Show only entries with this ${key}`))
-          : row(key, valueMarkup(value), isBlock(value))))}
+          : row(key, conditionButton(key, value) ?? valueMarkup(value), isBlock(value))))}
       </dl>` : html`<p class="muted">No fields.</p>`}</section>`;
 }
 
@@ -200,6 +237,12 @@ export class DetailPane extends HTMLElement {
   /** @param {MouseEvent} event */
   async onClick(event) {
     const target = /** @type {HTMLElement} */ (event.target);
+    const condition = /** @type {HTMLElement|null} */ (target.closest('[data-where-key]'));
+    if (condition) {
+      const { whereKey = '', whereValue = '' } = condition.dataset;
+      addCondition(comparisonText(whereKey, event.shiftKey ? '!=' : '=', whereValue));
+      return;
+    }
     const filter = /** @type {HTMLElement|null} */ (target.closest('[data-filter]'));
     if (filter) {
       const kind = /** @type {string} */ (filter.dataset.filter);

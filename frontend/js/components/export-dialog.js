@@ -1,28 +1,64 @@
 // @ts-check
 /**
  * `<msc-export-dialog>`: export the log set, or the entries matching the current filter, as
- * JSON Lines, CSV or text through `logStore.exportLogs(path, {format, filtered, overwrite})`.
+ * JSON Lines, CSV, text, OpenTelemetry (OTLP JSON), Seq/Serilog (CLEF) or a support bundle
+ * (.zip), through the bridge's `export_logs` (the store's filter as its arguments).
  *
- * `open()` shows it. An `already_exists` answer reveals an "overwrite" checkbox; success shows
- * the path, entry count and size. A "Browse…" button appears only when the host says it has a
- * native save dialog (`window.__mscCapabilities.saveDialog`); it calls `choose_export_path`.
+ * `open()` shows it. The file name's extension follows the format. "Remove secrets" sends
+ * `redact`; it is checked and locked for the bundle, which is always redacted. An
+ * `already_exists` answer reveals an "overwrite" checkbox; success shows the path, entry count
+ * and size. A "Browse…" button appears only when the host says it has a native save dialog
+ * (`window.__mscCapabilities.saveDialog`); it calls `choose_export_path`.
  */
 import { invoke } from '../bridge/core.js';
+import { serverArgs } from '../filter.js';
 import { html } from '../html.js';
 import { logStore } from '../store.js';
 import { rememberFocus, trapFocus } from './dialog-focus.js';
-import { describeFilter, exportCaveat, suggestedName, withExtension } from './export-filter.js';
+import { describeFilter, exportCaveat, suggestedName } from './export-filter.js';
 import { formatBytes, formatNumber } from './metrics-format.js';
 
 let instances = 0;
 
-/** @typedef {import('./export-filter.js').ExportFormat} ExportFormat */
+/** @typedef {'jsonl'|'csv'|'txt'|'otlp-json'|'clef'|'bundle'} ExportFormat */
 
+/** @type {[ExportFormat, string, string][]} */
 const FORMAT_CHOICES = [
   ['jsonl', 'JSON Lines', '.jsonl · one record per line, the log files’ own format'],
   ['csv', 'CSV', '.csv · for spreadsheets; fields and span as JSON columns'],
   ['txt', 'Text', '.txt · readable lines, as on the console'],
+  ['otlp-json', 'OpenTelemetry (OTLP JSON)', '.otlp.json · for an OpenTelemetry Collector (otlpjsonfile) or any OTLP tool'],
+  ['clef', 'Seq / Serilog (CLEF)', '.clef · compact JSON events, for Seq and Serilog tools'],
+  ['bundle', 'Support bundle (.zip)', '.zip · entries, metrics, log info and a manifest; secrets always removed'],
 ];
+
+/** The file name extension of each format. */
+export const EXTENSIONS = /** @type {Record<ExportFormat, string>} */ ({
+  jsonl: '.jsonl', csv: '.csv', txt: '.txt', 'otlp-json': '.otlp.json', clef: '.clef', bundle: '.zip',
+});
+/** Any export extension at the end of a path (the longer `.otlp.json` before `.json`-like ones). */
+const ANY_EXTENSION = /\.(otlp\.json|jsonl|csv|txt|clef|zip)$/i;
+
+/**
+ * `path` with its export extension replaced by `format`'s (a path without one is unchanged).
+ * @param {string} path
+ * @param {ExportFormat} format
+ */
+export function pathForFormat(path, format) {
+  return ANY_EXTENSION.test(path) ? path.replace(ANY_EXTENSION, EXTENSIONS[format]) : path;
+}
+
+/**
+ * The default file name of `format`: `midi-software-center-logs-2026-11-28-1403.otlp.json`.
+ * @param {ExportFormat} format
+ * @param {{filtered?: boolean}} [options]
+ */
+export function nameForFormat(format, options = {}) {
+  return pathForFormat(suggestedName('jsonl', options), format);
+}
+
+/** Whether `format` is always redacted (the redact checkbox is then checked and locked). */
+const ALWAYS_REDACTED = new Set(['bundle']);
 
 export class ExportDialog extends HTMLElement {
   constructor() {
@@ -32,6 +68,8 @@ export class ExportDialog extends HTMLElement {
     this.busy = false;
     /** whether the user typed or browsed a path (then it is no longer regenerated) */
     this.pathTouched = false;
+    /** the user's own choice of redaction, kept while the bundle locks the checkbox */
+    this.redactChoice = false;
     /** @type {(() => void) | null} */
     this.restoreFocus = null;
   }
@@ -48,6 +86,11 @@ export class ExportDialog extends HTMLElement {
               <input type="radio" name="format" value="${value}" ${i === 0 ? html`checked` : ''}>
               <span><span class="msc-choice__label">${label}</span>
               <span class="msc-choice__hint">${hint}</span></span></label>`)}
+          </fieldset>
+          <fieldset class="msc-export__group"><legend>Secrets</legend>
+            <label class="msc-choice"><input type="checkbox" name="redact" data-ref="redact" aria-describedby="${id}-redact-hint">
+              <span><span class="msc-choice__label">Remove secrets (redact)</span>
+              <span class="msc-choice__hint" id="${id}-redact-hint">passwords, tokens, API keys, cookies, credentials in URLs and e-mail addresses become [REDACTED]</span></span></label>
           </fieldset>
           <fieldset class="msc-export__group"><legend>Entries</legend>
             <label class="msc-choice"><input type="radio" name="scope" value="all" checked>
@@ -141,9 +184,10 @@ export class ExportDialog extends HTMLElement {
         ${caveat ? html`<span class="msc-dialog__hint msc-export__caveat">${caveat}</span>` : ''}`.toString()
       : html`<span class="msc-dialog__hint">No filter is active.</span>`.toString();
     if (!this.pathTouched || !this.input('path').value) {
-      this.input('path').value = `~/${suggestedName(this.format, { filtered: this.filtered })}`;
+      this.input('path').value = `~/${nameForFormat(this.format, { filtered: this.filtered })}`;
       this.pathTouched = false;
     }
+    this.syncRedact();
     this.ref('browse').hidden = !(/** @type {any} */ (window).__mscCapabilities?.saveDialog);
     this.hideExists();
     this.setStatus('', '');
@@ -161,21 +205,33 @@ export class ExportDialog extends HTMLElement {
   /** @param {HTMLInputElement} target */
   onChange(target) {
     const path = this.input('path');
-    if (target.name === 'format') path.value = withExtension(path.value, this.format);
-    if (target.name === 'scope' && !this.pathTouched) {
-      path.value = `~/${suggestedName(this.format, { filtered: this.filtered })}`;
+    if (target.name === 'format') {
+      path.value = pathForFormat(path.value, this.format);
+      this.syncRedact();
     }
-    if (target.name !== 'overwrite') this.hideExists();
+    if (target.name === 'redact') this.redactChoice = target.checked;
+    if (target.name === 'scope' && !this.pathTouched) {
+      path.value = `~/${nameForFormat(this.format, { filtered: this.filtered })}`;
+    }
+    if (target.name !== 'overwrite' && target.name !== 'redact') this.hideExists();
+  }
+
+  /** The redact checkbox for the chosen format: locked on for a bundle, the user's otherwise. */
+  syncRedact() {
+    const redact = this.input('redact');
+    const locked = ALWAYS_REDACTED.has(this.format);
+    redact.checked = locked || this.redactChoice;
+    redact.disabled = locked;
   }
 
   async browse() {
-    const suggested = this.input('path').value.split(/[\\/]/).pop() || suggestedName(this.format);
+    const suggested = this.input('path').value.split(/[\\/]/).pop() || nameForFormat(this.format);
     try {
       // The desktop command answers {path}, or null when the dialog was cancelled.
       const chosen = /** @type {{path?: string} | null} */ (
         await invoke('choose_export_path', { suggested_name: suggested }));
       if (chosen?.path) {
-        this.input('path').value = withExtension(chosen.path, this.format);
+        this.input('path').value = pathForFormat(chosen.path, this.format);
         this.pathTouched = true;
         this.hideExists();
       }
@@ -192,18 +248,20 @@ export class ExportDialog extends HTMLElement {
       this.input('path').focus();
       return;
     }
-    const options = {
+    const args = {
+      output_path: path,
       format: this.format,
-      filtered: this.filtered,
       overwrite: !this.ref('exists').hidden && this.input('overwrite').checked,
+      redact: ALWAYS_REDACTED.has(this.format) || this.input('redact').checked,
+      ...(this.filtered ? serverArgs(logStore.state.filter) : {}),
     };
     this.setBusy(true);
-    /** @type {{path:string, count:number, bytes:number} | null} */
+    /** @type {{path:string, count:number, bytes:number, redacted?: Record<string, number>} | null} */
     let result = null;
     /** @type {unknown} */
     let failure = null;
     try {
-      result = await logStore.exportLogs(path, options);
+      result = /** @type {any} */ (await invoke('export_logs', args));
     } catch (error) {
       failure = error ?? { code: 'internal', message: 'unknown error' };
     }
@@ -213,8 +271,10 @@ export class ExportDialog extends HTMLElement {
       return;
     }
     this.hideExists();
+    const redacted = result.redacted ? Object.values(result.redacted).reduce((a, b) => a + b, 0) : null;
     this.setStatus('success', html`<strong>Exported ${formatNumber(result.count)} ${result.count === 1 ? 'entry' : 'entries'}</strong>
-      (${formatBytes(result.bytes)}) to <code class="msc-export__result-path">${result.path}</code>`);
+      (${formatBytes(result.bytes)}) to <code class="msc-export__result-path">${result.path}</code>${
+      redacted === null ? '' : html`; ${formatNumber(redacted)} ${redacted === 1 ? 'secret' : 'secrets'} removed`}`);
     this.ref('cancel').textContent = 'Close';
   }
 

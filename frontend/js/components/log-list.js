@@ -7,14 +7,23 @@
  * When the log set has several sources (log-info.js), a Source column says where each entry
  * comes from.
  *
- * Events: `msc-select` {entry|null}, `msc-follow` {following, waiting}, `msc-notice` {text}.
+ * Besides the filtered view it shows a mode's entries (list-modes.js: an entry's context, the
+ * marked entries); a minimap beside the scrollbar marks errors, warnings, hits and marks; the
+ * header's column edges can be dragged (column-resize.js).
+ *
+ * Events: `msc-select` {entry|null}, `msc-follow` {following, waiting}, `msc-notice` {text},
+ * `msc-mode` {kind|null}, `msc-columns`.
  */
 import { filteredLogs, logStore } from '../store.js';
 import { distinctSources, logInfo } from '../log-info.js';
 import { localDay } from '../format.js';
 import { html } from '../html.js';
 import { createRow, updateRow } from './log-row.js';
-import { emptyState, errorState, loadingState, noMatchState } from './list-states.js';
+import { marks } from '../marks.js';
+import { enableColumnResize } from './column-resize.js';
+import { enterMode, isHit, leaveMode, showContext, showMarked } from './list-modes.js';
+import { renderChrome } from './list-chrome.js';
+import { anchorOf, jumpTo, nextHit, nextMark, nextWhere, restoreAnchor, toggleMark } from './list-nav.js';
 
 /** @typedef {import('../filter.js').LogEntry} LogEntry */
 /** @typedef {import('./log-row.js').Row} Row */
@@ -30,6 +39,8 @@ export class LogList extends HTMLElement {
     /** @type {LogEntry[]} */
     this.entries = [];
     this.following = true;
+    /** A paused list showing the newest rows keeps showing them when its height changes. */
+    this.pinned = false;
     this.waiting = 0; // new entries while paused
     /** @type {LogEntry|null} */
     this.selected = null;
@@ -40,6 +51,10 @@ export class LogList extends HTMLElement {
     /** @type {Row[]} */
     this.pool = [];
     this.frame = 0;
+    /** @type {import('./list-modes.js').Mode|null} the mode shown instead of the filtered view */
+    this.mode = null;
+    /** @type {import('./list-modes.js').Saved|null} where the filtered view was left */
+    this.saved = null;
     // Set by build(); declared here for the type checker.
     const none = /** @type {any} */ (null);
     /** @type {HTMLDivElement} */ this.viewport = none;
@@ -48,6 +63,8 @@ export class LogList extends HTMLElement {
     /** @type {HTMLDivElement} */ this.stateBox = none;
     /** @type {HTMLButtonElement} */ this.pill = none;
     /** @type {HTMLDivElement} */ this.progress = none;
+    /** @type {HTMLDivElement} */ this.modeBar = none;
+    /** @type {import('./minimap.js').Minimap} */ this.minimap = none;
     /** @type {(() => void)[]} */
     this.cleanups = [];
   }
@@ -58,8 +75,16 @@ export class LogList extends HTMLElement {
       filteredLogs.subscribe((entries, changes) => this.onView(entries, changes)),
       logStore.subscribe(() => this.renderChrome()),
       logInfo.subscribe(({ info }) => this.classList.toggle('with-sources', distinctSources(info).length > 0)),
+      marks.subscribe(() => { this.renderRows(); this.minimap.invalidate(); }),
     );
-    const ro = new ResizeObserver(() => this.schedule());
+    // The list changes height when the histogram or the waterfall above it come and go: a
+    // following list stays at the bottom, and a paused list's scroll clamped by the browser is
+    // no user's scroll (it would resume following).
+    const ro = new ResizeObserver(() => {
+      if ((this.following || this.pinned) && !this.mode) this.scrollList(this.bottom());
+      else this.expectedTop = this.viewport.scrollTop;
+      this.schedule();
+    });
     ro.observe(this.viewport);
     this.cleanups.push(() => ro.disconnect());
   }
@@ -72,8 +97,12 @@ export class LogList extends HTMLElement {
     this.innerHTML = html`<div class="list-head" role="presentation" aria-hidden="true">
         <span class="c-time">Time</span><span class="c-level">Level</span><span class="c-origin">Source</span><span class="c-category">Category</span>
         <span class="c-target">Target</span><span class="c-message">Message</span></div>
-      <div class="viewport" tabindex="0" role="grid" aria-label="Log entries" aria-rowcount="1">
-        <div class="sizer"></div><div class="top-marker" aria-live="polite"></div></div>
+      <div class="mode-bar" role="status" hidden><span class="mode-bar__text"></span>
+        <button type="button" class="btn btn--small" data-action="leave-mode" title="Back to the list (Esc)">Back to the list</button></div>
+      <div class="list-body">
+        <div class="viewport" tabindex="0" role="grid" aria-label="Log entries" aria-rowcount="1">
+          <div class="sizer"></div><div class="top-marker" aria-live="polite"></div></div>
+        <msc-minimap></msc-minimap></div>
       <div class="progress" hidden></div>
       <div class="list-state"></div>
       <button type="button" class="pill" hidden></button>`.toString();
@@ -83,6 +112,10 @@ export class LogList extends HTMLElement {
     this.stateBox = /** @type {HTMLDivElement} */ (this.querySelector('.list-state'));
     this.pill = /** @type {HTMLButtonElement} */ (this.querySelector('.pill'));
     this.progress = /** @type {HTMLDivElement} */ (this.querySelector('.progress'));
+    this.modeBar = /** @type {HTMLDivElement} */ (this.querySelector('.mode-bar'));
+    this.minimap = /** @type {import('./minimap.js').Minimap} */ (this.querySelector('msc-minimap'));
+    this.minimap.list = this;
+    enableColumnResize(this, () => this.dispatchEvent(new CustomEvent('msc-columns', { bubbles: true })));
     this.viewport.addEventListener('scroll', () => this.onScroll(), { passive: true });
     this.viewport.addEventListener('click', (e) => this.onClick(e));
     this.pill.addEventListener('click', () => this.resume());
@@ -96,13 +129,9 @@ export class LogList extends HTMLElement {
    * @param {import('../filtered-view.js').Changes} changes
    */
   onView(entries, changes) {
-    this.entries = entries;
-    const n = entries.length;
-    this.withDate = n > 1 && localDay(entries[0].timestamp) !== localDay(entries[n - 1].timestamp);
-    this.viewport.classList.toggle('with-date', this.withDate);
-    this.classList.toggle('with-date', this.withDate);
-    this.spacer.style.height = `${TOP + n * ROW_HEIGHT + ROW_HEIGHT}px`;
-    this.viewport.setAttribute('aria-rowcount', String(n + 1));
+    if (this.mode) return; // leaveMode() takes the view as it is then
+    if (changes.appended) this.pinned = false; // new rows wait below the paused list
+    this.show(entries);
     if (changes.reset) {
       this.selectedIndex = this.selected ? entries.indexOf(this.selected) : -1;
       this.waiting = 0;
@@ -120,7 +149,40 @@ export class LogList extends HTMLElement {
     this.renderChrome();
   }
 
+  /**
+   * Put `entries` in the list (the rows are rendered by the caller).
+   * @param {LogEntry[]} entries
+   */
+  show(entries) {
+    this.entries = entries;
+    const n = entries.length;
+    this.withDate = n > 1 && localDay(entries[0].timestamp) !== localDay(entries[n - 1].timestamp);
+    this.viewport.classList.toggle('with-date', this.withDate);
+    this.classList.toggle('with-date', this.withDate);
+    this.spacer.style.height = `${TOP + n * ROW_HEIGHT + ROW_HEIGHT}px`;
+    this.viewport.setAttribute('aria-rowcount', String(n + 1));
+    this.minimap.invalidate();
+  }
+
+  // ---- modes -----------------------------------------------------------------------------
+
+  /** @param {LogEntry|null} [entry] the entry whose context to show (default: the selection) */
+  showContext(entry = this.selected) { if (entry) void showContext(this, entry); }
+
+  showMarked() { void showMarked(this); }
+
+  /** @param {import('./list-modes.js').Mode} mode */
+  enterMode(mode) { enterMode(this, mode); }
+
+  leaveMode() { leaveMode(this); }
+
+  /** @param {string} text */
+  notice(text) { this.dispatchEvent(new CustomEvent('msc-notice', { bubbles: true, detail: { text } })); }
+
   // ---- scrolling -------------------------------------------------------------------------
+
+  /** @param {number} index @returns {number} the row's top in the scrolled content */
+  rowTop(index) { return TOP + index * ROW_HEIGHT; }
 
   bottom() { return this.viewport.scrollHeight - this.viewport.clientHeight; }
 
@@ -136,10 +198,11 @@ export class LogList extends HTMLElement {
     this.expectedTop = null;
     if (user) {
       const atBottom = vp.scrollTop >= this.bottom() - 2;
+      this.pinned = atBottom;
       if (atBottom !== this.following) this.setFollowing(atBottom);
     }
     const state = logStore.state;
-    if (vp.scrollTop < LOAD_OLDER_WITHIN && !state.atBeginning && !state.loadingOlder && !state.olderError && this.entries.length) {
+    if (!this.mode && vp.scrollTop < LOAD_OLDER_WITHIN && !state.atBeginning && !state.loadingOlder && !state.olderError && this.entries.length) {
       void logStore.fetchOlder();
     }
     this.schedule();
@@ -153,9 +216,14 @@ export class LogList extends HTMLElement {
     this.renderChrome();
   }
 
-  pause() { if (this.following) this.setFollowing(false); }
+  pause() {
+    if (!this.following) return;
+    this.pinned = this.viewport.scrollTop >= this.bottom() - 2;
+    this.setFollowing(false);
+  }
 
   resume() {
+    if (this.mode) leaveMode(this);
     this.setFollowing(true);
     this.scrollList(this.bottom());
     this.renderRows();
@@ -213,23 +281,36 @@ export class LogList extends HTMLElement {
    * selected, the newest error whichever the direction (the list follows the newest entries).
    * @param {number} direction
    */
-  nextError(direction) {
-    const list = this.entries;
-    let from = this.selectedIndex;
-    if (from < 0) { from = list.length; direction = -1; }
-    for (let i = from + direction; i >= 0 && i < list.length; i += direction) {
-      if (list[i].level === 'error') {
-        this.select(i, { center: true });
-        return true;
-      }
-    }
-    const text = direction > 0 ? 'No newer error' : 'No older error';
-    this.dispatchEvent(new CustomEvent('msc-notice', { bubbles: true, detail: { text } }));
-    return false;
-  }
+  nextError(direction) { return nextWhere(this, direction, (e) => e.level === 'error', 'error'); }
+
+  /** @param {number} direction +1 newer, -1 older: the next marked entry */
+  nextMark(direction) { return nextMark(this, direction); }
+
+  /** @param {number} direction +1 newer, -1 older: the next entry the search (or filter) finds */
+  nextHit(direction) { return nextHit(this, direction); }
+
+  /** Mark or unmark the selected entry (`m`). */
+  toggleMark() { toggleMark(this); }
+
+  /**
+   * Bring `index` to the middle of the list (the minimap), selecting it with `selectIt`.
+   * @param {number} index
+   * @param {boolean} selectIt
+   */
+  jumpTo(index, selectIt) { jumpTo(this, index, selectIt); }
+
+  /** Where the filtered view is, for the view state (list-nav.js). */
+  anchor() { return anchorOf(this); }
+
+  /** @param {{id?: unknown, selected?: unknown, following?: unknown}} anchor from `anchor()` */
+  restoreAnchor(anchor) { restoreAnchor(this, anchor); }
+
 
   /** @param {MouseEvent} event */
   onClick(event) {
+    const act = /** @type {HTMLElement} */ (event.target).closest('[data-act="context"]');
+    const rowOf = /** @type {HTMLElement|null} */ (act?.closest('.row') ?? null);
+    if (act && rowOf?.dataset.index) { this.showContext(this.entries[Number(rowOf.dataset.index)]); return; }
     const row = /** @type {HTMLElement|null} */ (/** @type {HTMLElement} */ (event.target).closest('.row'));
     if (row?.dataset.index) this.select(Number(row.dataset.index));
   }
@@ -240,6 +321,7 @@ export class LogList extends HTMLElement {
     if (action === 'retry') this.dispatchEvent(new CustomEvent('msc-retry', { bubbles: true }));
     else if (action === 'clear-filters') logStore.resetFilter();
     else if (action === 'retry-older') { logStore.state.olderError = null; void logStore.fetchOlder(); }
+    else if (action === 'leave-mode') leaveMode(this);
   }
 
   // ---- rendering -------------------------------------------------------------------------
@@ -251,6 +333,8 @@ export class LogList extends HTMLElement {
       this.renderRows();
     });
   }
+
+  renderChrome() { renderChrome(this); }
 
   renderRows() {
     const vp = this.viewport;
@@ -267,12 +351,14 @@ export class LogList extends HTMLElement {
     }
     const matcher = filteredLogs.matcher;
     const search = logStore.state.filter.search;
-    const how = { regex: matcher.searchRegex, searchKey: `${search}\u0000${logStore.state.filter.regex}`, withDate: this.withDate, selected: false };
+    const how = { regex: matcher.searchRegex, searchKey: `${search}\u0000${logStore.state.filter.regex}`, withDate: this.withDate, selected: false, marked: false, hit: false };
     const used = new Set();
     for (let i = first; i < last; i++) {
       const row = this.pool[i % this.pool.length];
       used.add(row);
       how.selected = i === this.selectedIndex;
+      how.marked = marks.has(this.entries[i]);
+      how.hit = isHit(this.mode, this.entries[i]);
       updateRow(row, this.entries[i], i, how);
       const y = `translateY(${TOP + i * ROW_HEIGHT}px)`;
       if (row.style.transform !== y) row.style.transform = y;
@@ -281,63 +367,9 @@ export class LogList extends HTMLElement {
     for (const row of this.pool) {
       if (!used.has(row) && !row.hidden) { row.hidden = true; row._entry = null; }
     }
+    this.minimap.updateWindow();
   }
 
-  renderChrome() {
-    const state = logStore.state;
-    const n = this.entries.length;
-    let box = null;
-    if (!state.loaded && state.error) box = errorState(state.error, state.connection.kind);
-    else if (!state.loaded) box = loadingState();
-    else if (n === 0 && (state.entries.length || state.filterError || Object.keys(state.loadedQuery).length)) {
-      box = noMatchState(state.entries.length, state.filterError, Object.keys(state.loadedQuery).length > 0);
-    } else if (n === 0) box = emptyState();
-    const markup = box ? box.toString() : '';
-    if (this.stateBox.dataset.markup !== markup) {
-      this.stateBox.dataset.markup = markup;
-      this.stateBox.innerHTML = markup;
-    }
-    this.stateBox.hidden = !box;
-    this.progress.hidden = !(state.loading && state.loaded);
-    this.renderMarker(state);
-    logStore.setTail(!this.following, this.waiting);
-    const showPill = !this.following && n > 0;
-    if (showPill === this.pill.hidden) this.reservePillRoom(showPill);
-    this.pill.hidden = !showPill;
-    if (showPill) {
-      this.pill.textContent = this.waiting > 0
-        ? `↓ ${this.waiting.toLocaleString('en-US')} new ${this.waiting === 1 ? 'entry' : 'entries'} — jump to latest`
-        : 'Live tail paused — jump to latest ↓';
-      this.pill.classList.toggle('pill--news', this.waiting > 0);
-    }
-  }
-
-  /**
-   * Room below the last row while the pill shows (CSS `pill-room`), so that the last row can be
-   * scrolled above the pill; a list at its bottom moves down by that room, staying paused.
-   * @param {boolean} on
-   */
-  reservePillRoom(on) {
-    const atBottom = this.viewport.scrollTop >= this.bottom() - 2;
-    this.classList.toggle('pill-room', on);
-    if (on && atBottom) this.scrollList(this.bottom());
-  }
-
-  /** @param {typeof logStore.state} state */
-  renderMarker(state) {
-    let markup;
-    if (state.loadingOlder) markup = html`<span class="spinner" aria-hidden="true"></span> Loading older entries…`;
-    else if (state.olderError) markup = html`Couldn’t load older entries: ${state.olderError.message} <button type="button" class="link" data-action="retry-older">Retry</button>`;
-    else if (state.capReached) markup = html`Older entries not kept: the cap of ${state.cap.toLocaleString('en-US')} entries is reached`;
-    else if (state.atBeginning) markup = html`<span class="marker-rule"></span>Beginning of log<span class="marker-rule"></span>`;
-    else markup = html`Scroll up for older entries`;
-    const text = markup.toString();
-    if (this.marker.dataset.markup !== text) {
-      this.marker.dataset.markup = text;
-      this.marker.innerHTML = text;
-    }
-    this.marker.classList.toggle('top-marker--start', state.atBeginning && !state.loadingOlder);
-  }
 }
 
 export function registerLogList() {

@@ -8,6 +8,8 @@
  * `⏎` mark. The level cell shows the level as written (`level_name`: `ERROR+4`, `dpanic`) in
  * its band's colour; the source cell (the entry's `origin`) is shown by the list only when the
  * set has several sources; a raw entry (a line that is no record) carries a "raw" tag.
+ * A marked entry (marks.js) has a mark in its left edge; the entry a context view is centred on
+ * (`hit`) stands out; every row has a "context" button (shown on hover and when selected).
  */
 import { hitRanges } from '../filter.js';
 import { entryTime, formatFull } from '../format.js';
@@ -39,6 +41,16 @@ export function createRow() {
     time: cell('time'), level: cell('level'), origin: cell('origin'), category: cell('category'),
     target: cell('target'), message: cell('message'),
   };
+  // Out of the grid's flow (absolutely positioned in CSS): the columns stay as they are.
+  const context = document.createElement('button');
+  context.type = 'button';
+  context.className = 'row-ctx';
+  context.tabIndex = -1;
+  context.dataset.act = 'context';
+  context.textContent = 'context';
+  context.title = 'Show in context (c)';
+  context.setAttribute('aria-label', 'Show in context');
+  row.append(context);
   return row;
 }
 
@@ -71,10 +83,11 @@ export function setHighlighted(el, text, regex) {
  * @param {Row} row
  * @param {LogEntry} entry
  * @param {number} index position in the filtered view
- * @param {{regex: RegExp|null, searchKey: string, withDate: boolean, selected: boolean}} how
+ * @param {{regex: RegExp|null, searchKey: string, withDate: boolean, selected: boolean,
+ *   marked?: boolean, hit?: boolean}} how
  */
 export function updateRow(row, entry, index, how) {
-  const key = `${how.searchKey}|${how.withDate}|${how.selected}`;
+  const key = `${how.searchKey}|${how.withDate}|${how.selected}|${Boolean(how.marked)}|${Boolean(how.hit)}`;
   if (row._entry === entry && row._index === index && row._key === key) return;
   const sameEntry = row._entry === entry && row._key?.startsWith(`${how.searchKey}|${how.withDate}|`);
   row._entry = entry;
@@ -84,6 +97,8 @@ export function updateRow(row, entry, index, how) {
   row.dataset.index = String(index);
   row.classList.toggle('selected', how.selected);
   row.setAttribute('aria-selected', String(how.selected));
+  row.classList.toggle('marked', Boolean(how.marked));
+  row.classList.toggle('hit', Boolean(how.hit));
   if (sameEntry) return;
   const level = entry.level;
   row.dataset.level = level;

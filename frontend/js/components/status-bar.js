@@ -4,12 +4,17 @@
  * entries loaded against about how many the log set holds), the lines that are no records
  * ("12 lines shown raw · 1 skipped", a button to the list of their places), and notices (cap
  * reached, events the backend dropped, a failed refresh, short messages from `notice(text)`).
+ * With a filter, how many entries of the whole log match it ("29,660 match in the log": the
+ * histogram's totals, histogram-data.js; "about … (sampled)" when estimated).
  */
 import { formatAbout, formatCount } from '../format.js';
 import { html } from '../html.js';
 import { logInfo } from '../log-info.js';
 import { filteredLogs, logStore } from '../store.js';
 import { streamStatus } from '../stream-status.js';
+import { histogram } from '../histogram-data.js';
+import { compile, LEVELS } from '../filter.js';
+import { levelCount } from './level-filter.js';
 
 /** @typedef {import('../log-info.js').LogInfo} LogInfo */
 
@@ -61,6 +66,7 @@ export class StatusBar extends HTMLElement {
       this.setAttribute('role', 'status');
       this.innerHTML = html`<span class="stream" data-ref="stream"><i class="stream__dot" aria-hidden="true"></i><span data-ref="stream-text"></span></span>
         <span class="count" data-ref="count"></span>
+        <span class="matches" data-ref="matches" hidden></span>
         <button type="button" class="link status__unparsed" data-ref="unparsed" hidden
           title="Lines that are no records: where they are, and a filter to show only them"></button>
         <span class="notice notice--warn" data-ref="cap" hidden></span>
@@ -73,7 +79,8 @@ export class StatusBar extends HTMLElement {
         /** @type {any} */ (document.querySelector('msc-unparsed-dialog'))?.open();
       });
     }
-    this.cleanups.push(logStore.subscribe(() => this.render()), logInfo.subscribe(() => this.render()));
+    this.cleanups.push(logStore.subscribe(() => this.render()), logInfo.subscribe(() => this.render()),
+      histogram.subscribe(() => this.render()));
   }
 
   disconnectedCallback() { this.cleanups.splice(0).forEach((fn) => fn()); }
@@ -102,6 +109,8 @@ export class StatusBar extends HTMLElement {
     count.title = typeof info?.estimated_entries === 'number'
       ? `About ${formatCount(info.estimated_entries)} entries in the log set${info.scanned_all === false ? ' (estimated from its newest part)' : ''}`
       : '';
+    const matches = matchText(s.filter);
+    this.show('matches', matches !== '', matches);
     const unparsed = unparsedText(info);
     this.show('unparsed', unparsed !== '', unparsed);
     this.show('cap', s.capReached && s.dropped > 0, `cap reached — ${formatCount(s.dropped)} oldest entries dropped from view`);
@@ -116,6 +125,24 @@ export class StatusBar extends HTMLElement {
     el.hidden = !on;
     if (on) setText(el, text);
   }
+}
+
+/**
+ * "29,660 match in the log" for an active filter once the histogram answers it; else ''.
+ * @param {import('../filter.js').Filter} filter
+ */
+export function matchText(filter) {
+  const matcher = compile(filter);
+  if (!matcher.active || !histogram.current()) return '';
+  let n = 0;
+  let approximate = false;
+  for (const level of LEVELS) {
+    if (!matcher.testLevel(level)) continue;
+    const c = levelCount(level);
+    n += c.n;
+    approximate ||= c.approximate;
+  }
+  return approximate ? `about ${formatAbout(n)} match in the log (sampled)` : `${formatCount(n)} match in the log`;
 }
 
 /** @param {HTMLElement} el @param {string} text */

@@ -3,7 +3,7 @@
  * `<msc-toolbar>`: the title row (views, live tail, refresh, export, clear, help), the filter
  * row (search, levels, category, time range, id and raw-line filters) and, when the log set has
  * several sources, the source row.
- * Events: `msc-view` {view: 'logs'|'metrics'}, `msc-toggle-live`, `msc-help`.
+ * Events: `msc-view` {view: 'logs'|'metrics'}, `msc-toggle-live`, `msc-help`, `msc-reset-view`.
  */
 import { CATEGORIES } from '../filter.js';
 import { html } from '../html.js';
@@ -45,6 +45,7 @@ export class Toolbar extends HTMLElement {
         <button type="button" class="btn live" data-action="live" title="Pause or resume the live tail (Space)"><i class="live__dot" aria-hidden="true"></i><span class="live__text">Live</span></button>
         <button type="button" class="btn" data-action="refresh" title="Fetch the newest entries again">Refresh</button>
         <button type="button" class="btn" data-action="export">Export…</button>
+        <button type="button" class="btn" data-action="reset-view" title="Forget the search, filters, time range, marks, column widths and place kept for this log">Reset view</button>
         <button type="button" class="btn btn--danger-quiet" data-action="clear">Clear…</button>
         <button type="button" class="icon-btn" data-action="help" aria-label="Keyboard shortcuts" title="Keyboard shortcuts (?)">?</button>
       </div>
@@ -82,6 +83,7 @@ export class Toolbar extends HTMLElement {
       case 'export': /** @type {any} */ (document.querySelector('msc-export-dialog'))?.open(); break;
       case 'clear': await this.confirmClear(); break;
       case 'help': this.emit('msc-help'); break;
+      case 'reset-view': this.emit('msc-reset-view'); break;
       case 'clear-filters': logStore.resetFilter(); break;
       default:
     }

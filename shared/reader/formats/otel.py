@@ -14,6 +14,15 @@ The collector's file exporter writes one ``ExportLogsServiceRequest`` per line
 (``{"resourceLogs": [{"resource", "scopeLogs": [{"scope", "logRecords": […]}]}]}``): it is
 expanded into one record per logRecord, target = the scope name or else the resource's
 ``service.name``, the resource attributes in ``fields["resource"]`` and ``process.pid`` → pid.
+
+What `shared.otlp` writes (``export_logs``' ``otlp-json``, ``msc-logs ship``) reads back as the
+entry it was: the attributes ``msc.category``, ``msc.target``, ``msc.span.name``/``.id``/
+``.parent_id``, ``msc.raw`` and a record's ``process.pid`` return to their keys (``msc.origin``
+is dropped: an entry's origin is the file it is read from), and a ``traceId`` copied from the
+``trace_id``/``request_id`` field adds no second field. Records of the ``msc-logging`` scope
+take the target ``msc.target`` (empty when absent, never the scope's name), and leave
+``observedTimeUnixNano`` and the resource's ``service.name`` out of ``fields`` (the export's
+time and the source's name, not the record's).
 """
 
 from __future__ import annotations
@@ -25,6 +34,7 @@ from shared.reader.formats import levels
 from shared.reader.formats._common import (
     Record,
     as_message,
+    category,
     epoch_time,
     integer,
     location,
@@ -33,6 +43,9 @@ from shared.reader.formats._common import (
 )
 
 NAME = "otel"
+#: `shared.otlp.SCOPE_NAME`, the scope of what this library writes (not imported from there:
+#: that module pulls in base64, which the command line's start-up does without).
+SCOPE_NAME = "msc-logging"
 _CODE_KEYS = (("code.file.path", "code.line.number"), ("code.filepath", "code.lineno"))
 _SEVERITY_NAMES = {"TRACE": 1, "DEBUG": 5, "INFO": 9, "WARN": 13, "ERROR": 17, "FATAL": 21}
 
@@ -67,6 +80,7 @@ def convert_record(obj: dict[str, Any], resource: dict[str, Any], scope: dict[st
     band, level_name = _level(rest.pop("severityNumber", None), rest.pop("severityText", None))
     attributes = key_values(rest.pop("attributes", None))
     source = _source(attributes)
+    own = _own_keys(attributes)
     fields: dict[str, Any] = attributes
     if "exception.stacktrace" in fields:
         fields["exception"] = fields.pop("exception.stacktrace")
@@ -74,26 +88,70 @@ def convert_record(obj: dict[str, Any], resource: dict[str, Any], scope: dict[st
     if body is not None and not isinstance(body, str):
         fields["body"] = body
     resource_attributes = key_values(resource.get("attributes"))
+    service = text(resource_attributes.get("service.name"))
+    ours = text(scope.get("name")) == SCOPE_NAME
+    if ours:  # the export's time and the source's name: not the record's
+        resource_attributes.pop("service.name", None)
+        rest.pop("observedTimeUnixNano", None)
     if resource_attributes:
         fields["resource"] = resource_attributes
     trace_id, span_id = _hex_id(rest.pop("traceId", None)), _hex_id(rest.pop("spanId", None))
-    if trace_id:
+    if trace_id and trace_id not in _lower(fields.get("trace_id"), fields.get("request_id")):
         fields["trace_id"] = trace_id
     timestamp = _time(rest.pop("timeUnixNano", None)) or _time(rest.get("observedTimeUnixNano"))
     for key, value in rest.items():
         fields.setdefault(key, value)
-    service = text(resource_attributes.get("service.name"))
-    return make_record(
+    record = make_record(
         timestamp=timestamp,
         level=band,
         level_name=level_name,
         message=as_message(body),
-        target=text(scope.get("name")) or service or "",
+        target=_target(own, scope, service, ours=ours),
         fields=fields,
-        span={"name": "", "id": span_id, "parent_id": None} if span_id else None,
-        pid=integer(resource_attributes.get("process.pid")),
+        category=category(own.get("msc.category")) or "unknown",
+        span=_span(own, span_id),
+        pid=integer(resource_attributes.get("process.pid")) or integer(own.get("process.pid")),
         source=source,
     )
+    if own.get("msc.raw") is True:
+        record["raw"] = True
+    return record
+
+
+#: Attributes `shared.otlp` writes for the record's own keys (see the module docstring).
+_OWN_KEYS = (
+    "msc.category",
+    "msc.target",
+    "msc.origin",
+    "msc.span.id",
+    "msc.span.name",
+    "msc.span.parent_id",
+    "msc.raw",
+    "process.pid",
+)
+
+
+def _own_keys(attributes: dict[str, Any]) -> dict[str, Any]:
+    return {key: attributes.pop(key) for key in _OWN_KEYS if key in attributes}
+
+
+def _target(own: dict[str, Any], scope: dict[str, Any], service: str | None, *, ours: bool) -> str:
+    target = text(own.get("msc.target"))
+    if target is not None:
+        return target
+    return "" if ours else text(scope.get("name")) or service or ""
+
+
+def _span(own: dict[str, Any], span_id: str | None) -> dict[str, Any] | None:
+    span_id = span_id or own.get("msc.span.id")
+    name, parent = own.get("msc.span.name"), own.get("msc.span.parent_id")
+    if span_id is None and name is None and parent is None:
+        return None
+    return {"name": name if isinstance(name, str) else "", "id": span_id, "parent_id": parent}
+
+
+def _lower(*values: object) -> tuple[str, ...]:
+    return tuple(value.lower() for value in values if isinstance(value, str))
 
 
 def any_value(value: object) -> Any:
