@@ -28,6 +28,7 @@ from backend._export import (
     write_export,
 )
 from backend.commands_investigate import (
+    entries_by_id,
     get_histogram,
     get_log_context,
     get_trace,
@@ -64,6 +65,11 @@ __all__ = [
 #: (page further back with ``before``).
 MAX_LIMIT = 10_000
 Limit = Annotated[int, Field(ge=1, le=MAX_LIMIT)]
+#: ``export_logs``' ``ids``: the entries to export (the page's marks), at most `MAX_LIMIT`.
+EntryIds = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=4096)]],
+    Field(min_length=1, max_length=MAX_LIMIT),
+]
 #: An RFC 3339 ``date-time``: full date, time with seconds, and an offset (docs/PROTOCOL.md).
 #: Checked on the text, because pydantic alone also takes a bare date, a time without seconds,
 #: no offset at all, or Unix seconds in a string.
@@ -267,10 +273,14 @@ def export_logs(
     source: str | None = None,
     raw_only: bool = False,
     where: str | None = None,
+    ids: EntryIds | None = None,
     overwrite: bool = False,
     redact: bool | None = None,
 ) -> dict[str, Any]:
     """Write every matching entry (oldest first) to ``output_path`` in ``format``, atomically.
+
+    ``ids`` exports exactly those entries instead (the page's marked entries, in timeline
+    order), and then takes no filter.
 
     Formats: ``jsonl``, ``csv``, ``txt``, ``otlp-json`` (OpenTelemetry), ``clef`` (Seq/Serilog)
     and ``bundle`` (a zip for support cases: the entries, metrics, log info and a manifest).
@@ -287,7 +297,7 @@ def export_logs(
         CommandError: ``already_exists`` (target exists, ``overwrite`` false), ``not_found``
             (missing directory), ``invalid_args`` (target is a directory, or a name the log
             shown reads or its writers lock: ``app.log.3``, ``export.jsonl``, ``*.lock``; a
-            ``where`` that does not parse).
+            ``where`` that does not parse; ``ids`` with a filter or an id that names no entry).
     """
     query = _query(
         level=level,
@@ -302,6 +312,10 @@ def export_logs(
         raw_only=raw_only,
         where=where,
     )
+    if ids is not None and query.model_dump(exclude_defaults=True):
+        raise CommandError(
+            "invalid_args", "ids: the marked entries are exported as they are: pass no filter"
+        )
     return export_query(
         app,
         query,
@@ -310,6 +324,7 @@ def export_logs(
         source=source,
         overwrite=overwrite,
         redactor=redactor_for(format, redact),
+        ids=ids,
     )
 
 
@@ -322,6 +337,7 @@ def export_query(
     source: str | None,
     overwrite: bool,
     redactor: Redactor | None,
+    ids: list[str] | None = None,
 ) -> dict[str, Any]:
     """`export_logs` for a caller with its own query and redactor (``msc-logs export``).
 
@@ -334,9 +350,14 @@ def export_query(
     if format == "bundle":
         filters = query.model_dump(mode="json", exclude_defaults=True)
         filters.update({"source": source} if source is not None else {})
+        filters.update({"marked_entries": len(set(ids))} if ids is not None else {})
         bundle = BundleInputs(filters, get_log_info(app), latest_snapshots(app))
     options = ExportOptions(app_name=name, redactor=redactor, bundle=bundle)
-    entries = iter_logs(app.log_dir, query, app_name=name)
+    entries = (
+        iter_logs(app.log_dir, query, app_name=name)
+        if ids is None
+        else entries_by_id(app, ids, name)
+    )
     count, size = write_export(target, format, entries, overwrite=overwrite, options=options)
     result: dict[str, Any] = {"path": str(target), "count": count, "bytes": size}
     if redactor is not None:

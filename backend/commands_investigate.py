@@ -24,6 +24,7 @@ from shared.reader.histogram import MAX_BUCKETS, histogram
 from shared.reader.trace import collect_trace
 
 __all__ = [
+    "entries_by_id",
     "get_histogram",
     "get_log_context",
     "get_trace",
@@ -106,6 +107,26 @@ def get_log_context(
     except CursorNotFound as exc:
         raise CommandError("not_found", _about_id(exc)) from None
     return {"entries": entries, "index": index}
+
+
+def entries_by_id(app: AppContext, ids: list[str], app_name: str | None) -> list[dict[str, Any]]:
+    """The entries ``ids`` name (each once), in timeline order: the marked entries' export.
+
+    Raises:
+        CommandError: ``invalid_args`` for an id that is no entry id or points at no entry,
+            ``not_found`` for one whose file is no longer in the set; both name the id.
+    """
+    found: dict[str, dict[str, Any]] = {}
+    for entry_id in dict.fromkeys(ids):
+        try:
+            entries, index = entries_around(app.log_dir, entry_id, 0, 0, app_name=app_name)
+        except InvalidCursor as exc:
+            raise CommandError("invalid_args", "ids: " + _about_id(exc)) from None
+        except CursorNotFound as exc:
+            raise CommandError("not_found", "ids: " + _about_id(exc)) from None
+        found[entry_id] = entries[index]
+    order = {entry_id: rank for rank, entry_id in enumerate(found)}
+    return sorted(found.values(), key=lambda e: (e.get("timestamp") or "", order[e["id"]]))
 
 
 def _about_id(exc: Exception) -> str:

@@ -65,12 +65,14 @@ export const logStore = {
     emit();
   },
   async clearLogs() { state.entries = []; emit(); },
-  /** @param {string} path @param {{format:string, filtered:boolean, overwrite:boolean}} o */
+  /** @param {string} path @param {{format:string, filtered:boolean, overwrite:boolean, redact?:boolean, ids?:string[]}} o */
   async exportLogs(path, o) {
     await sleep(900);
     if (path.includes('exists') && !o.overwrite) throw { code: 'already_exists', message: `output_path: ${path} exists` };
     if (path.includes('nope')) throw { code: 'not_found', message: `output_path: directory ${path} does not exist` };
-    return { path: path.replace('~', '/home/dev'), count: o.filtered ? 214 : 48213, bytes: o.filtered ? 61234 : 14_123_456 };
+    const count = o.ids ? o.ids.length : o.filtered ? 214 : 48213;
+    const redacted = o.redact ? { redacted: { 'key:password': 3, bearer: 1, email: 12 } } : {};
+    return { path: path.replace('~', '/home/dev'), count, bytes: count * 293, ...redacted };
   },
   get filteredLogs() { return state.entries; },
 };

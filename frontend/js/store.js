@@ -447,14 +447,16 @@ export const logStore = {
   },
 
   /**
-   * Export to a file; rejects with the command's error.
+   * Export to a file; rejects with the command's error. `ids` exports exactly those entries
+   * (the marked ones); `redact` masks secrets (default: the format's, on for a bundle).
    * @param {string} outputPath
-   * @param {{format?: string, filtered?: boolean, overwrite?: boolean}} [options]
-   * @returns {Promise<{path: string, count: number, bytes: number}>}
+   * @param {{format?: string, filtered?: boolean, overwrite?: boolean, redact?: boolean, ids?: string[]}} [options]
+   * @returns {Promise<{path: string, count: number, bytes: number, redacted?: Record<string, number>}>}
    */
-  async exportLogs(outputPath, { format = 'jsonl', filtered = false, overwrite = false } = {}) {
-    const filters = filtered ? serverArgs(state.filter) : {};
-    return invoke('export_logs', { output_path: outputPath, format, overwrite, ...filters });
+  async exportLogs(outputPath, { format = 'jsonl', filtered = false, overwrite = false, redact, ids } = {}) {
+    const filters = filtered && !ids ? serverArgs(state.filter) : {};
+    const extra = { ...(redact === undefined ? {} : { redact }), ...(ids ? { ids } : {}) };
+    return invoke('export_logs', { output_path: outputPath, format, overwrite, ...filters, ...extra });
   },
 
   /** @param {Partial<Filter>} partial */

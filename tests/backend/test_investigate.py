@@ -173,6 +173,40 @@ class TestGetLogContext:
         assert error.message.startswith(next(iter(args)))
 
 
+class TestExportMarked:
+    def test_the_ids_given_are_exported_once_each_in_timeline_order(
+        self, app: AppContext, log_dir: Path, tmp_path: Path
+    ) -> None:
+        """Marks from both files, one twice, out of order: each once, oldest first."""
+        rotated_set(log_dir)
+        ids = [entry_id(app, m) for m in ("m15", "m3", "m15", "m12")]
+        target = tmp_path / "marked.jsonl"
+        result = dispatch(app, "export_logs", {"output_path": str(target), "ids": ids})
+        assert result["count"] == 3
+        lines = target.read_bytes().splitlines()
+        assert [orjson.loads(line)["message"] for line in lines] == ["m3", "m12", "m15"]
+
+    def test_ids_with_a_filter_are_refused(
+        self, app: AppContext, log_dir: Path, tmp_path: Path
+    ) -> None:
+        """What a filter would mean for hand-picked entries is unclear: invalid_args."""
+        rotated_set(log_dir)
+        args = {"output_path": str(tmp_path / "x.jsonl"), "ids": [entry_id(app, "m1")]}
+        error = error_of(app, "export_logs", {**args, "min_level": "warn"})
+        assert (error.code, error.message.split(":")[0]) == ("invalid_args", "ids")
+        assert not (tmp_path / "x.jsonl").exists()
+
+    def test_an_id_that_names_no_entry_is_refused(
+        self, app: AppContext, log_dir: Path, tmp_path: Path
+    ) -> None:
+        """A made-up id: invalid_args naming ids, and no file."""
+        rotated_set(log_dir)
+        args = {"output_path": str(tmp_path / "x.jsonl"), "ids": ["nonsense"]}
+        error = error_of(app, "export_logs", args)
+        assert (error.code, error.message.split(":")[0]) == ("invalid_args", "ids")
+        assert not (tmp_path / "x.jsonl").exists()
+
+
 class TestGetHistogram:
     def test_counts_like_the_entries(self, app: AppContext, log_dir: Path) -> None:
         """Per-level totals equal the matching entries' and the range is the set's."""

@@ -265,6 +265,25 @@ class TestMarks:
         page.keyboard.press("m")  # line 12 is selected: unmark it
         expect(page.locator(".row.marked:not([hidden]) .msg")).to_have_text(["line 5", "line 20"])
 
+    def test_the_marked_entries_alone_can_be_exported(
+        self, page: Page, dev_server: DevServer, tmp_path: Path
+    ) -> None:
+        """Export… ▸ "Only the 2 marked entries" writes exactly those, oldest first."""
+        numbered(dev_server.log_dir, 30)
+        open_viewer(page, dev_server)
+        for n in (20, 7):
+            page.locator(".row .c-message", has_text=re.compile(rf"^line {n}\b")).click()
+            page.keyboard.press("m")
+        page.locator("msc-toolbar").get_by_role("button", name="Export…", exact=True).click()
+        dialog = page.locator("msc-export-dialog dialog")
+        dialog.get_by_label("Only the 2 marked entries").check()
+        target = tmp_path / "marked.jsonl"
+        dialog.get_by_label("Save to").fill(str(target))
+        dialog.get_by_role("button", name="Export", exact=True).click()
+        expect(dialog.locator(".msc-export__status.is-success")).to_be_visible()
+        lines = target.read_bytes().splitlines()
+        assert [json.loads(line)["message"] for line in lines] == ["line 7", "line 20"]
+
     def test_the_shortcuts_table_lists_every_key(self, page: Page, dev_server: DevServer) -> None:
         """`?` lists the new keys: n, N, c, m, u, U."""
         numbered(dev_server.log_dir, 3)

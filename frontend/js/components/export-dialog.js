@@ -11,9 +11,9 @@
  * (`window.__mscCapabilities.saveDialog`); it calls `choose_export_path`.
  */
 import { invoke } from '../bridge/core.js';
-import { serverArgs } from '../filter.js';
 import { html } from '../html.js';
 import { logStore } from '../store.js';
+import { marks } from '../marks.js';
 import { rememberFocus, trapFocus } from './dialog-focus.js';
 import { describeFilter, exportCaveat, suggestedName } from './export-filter.js';
 import { formatBytes, formatNumber } from './metrics-format.js';
@@ -98,6 +98,8 @@ export class ExportDialog extends HTMLElement {
             <label class="msc-choice"><input type="radio" name="scope" value="filtered" aria-describedby="${id}-filters">
               <span class="msc-choice__label">Only entries matching the current filter</span></label>
             <div class="msc-export__filters" id="${id}-filters" data-ref="filters"></div>
+            <label class="msc-choice"><input type="radio" name="scope" value="marked">
+              <span class="msc-choice__label" data-ref="marked-label">Only the marked entries</span></label>
           </fieldset>
           <label class="msc-export__path-label" for="${id}-path">Save to</label>
           <div class="msc-export__path-row">
@@ -179,6 +181,11 @@ export class ExportDialog extends HTMLElement {
     const scoped = /** @type {HTMLInputElement} */ (this.querySelector('input[value="filtered"]'));
     scoped.disabled = words.length === 0;
     (/** @type {HTMLInputElement} */ (this.querySelector(`input[value="${words.length ? 'filtered' : 'all'}"]`))).checked = true;
+    const marked = marks.ids().length;
+    /** @type {HTMLInputElement} */ (this.querySelector('input[value="marked"]')).disabled = marked === 0;
+    this.ref('marked-label').textContent = marked
+      ? `Only the ${formatNumber(marked)} marked ${marked === 1 ? 'entry' : 'entries'}`
+      : 'Only the marked entries (none marked: m marks the selected entry)';
     this.ref('filters').innerHTML = words.length
       ? html`<span class="visually-hidden">Current filter: </span>${words.map((w) => html`<span class="msc-chip">${w}</span>`)}
         ${caveat ? html`<span class="msc-dialog__hint msc-export__caveat">${caveat}</span>` : ''}`.toString()
@@ -248,12 +255,13 @@ export class ExportDialog extends HTMLElement {
       this.input('path').focus();
       return;
     }
-    const args = {
-      output_path: path,
+    const scope = this.formValue('scope');
+    const options = {
       format: this.format,
       overwrite: !this.ref('exists').hidden && this.input('overwrite').checked,
       redact: ALWAYS_REDACTED.has(this.format) || this.input('redact').checked,
-      ...(this.filtered ? serverArgs(logStore.state.filter) : {}),
+      filtered: scope === 'filtered',
+      ids: scope === 'marked' ? marks.ids() : undefined,
     };
     this.setBusy(true);
     /** @type {{path:string, count:number, bytes:number, redacted?: Record<string, number>} | null} */
@@ -261,7 +269,7 @@ export class ExportDialog extends HTMLElement {
     /** @type {unknown} */
     let failure = null;
     try {
-      result = /** @type {any} */ (await invoke('export_logs', args));
+      result = await logStore.exportLogs(path, options);
     } catch (error) {
       failure = error ?? { code: 'internal', message: 'unknown error' };
     }
