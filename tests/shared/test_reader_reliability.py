@@ -17,17 +17,18 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import orjson
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from backend._app import AppContext
 from backend._export import RECORD_KEYS
 from backend.commands import export_logs, get_log_info
 from shared.reader.files import clear_log_files
-from shared.reader.follow import FollowBatch, LogFollower
+from shared.reader.follow import TEXT_QUIET_S, FollowBatch, LogFollower
 from shared.reader.parse import parse_line, timestamp_of_line
 from shared.reader.query import LogQuery, query_logs
 from shared.reader.records import MalformedLineError
@@ -413,13 +414,20 @@ def check_follower(log_dir: Path, sc: Scenario, history: list[dict[str, Any]]) -
             out.write(data[sc.split :])
         second = follower.poll()
         third = follower.poll()
-    followed = first.entries + second.entries + third.entries
+        # In a plain-text file the last entry waits for lines that may continue it (a
+        # traceback) until the file has been quiet for TEXT_QUIET_S: let that time pass.
+        monotonic = time.monotonic
+        later = mock.patch.object(time, "monotonic", side_effect=lambda: monotonic() + TEXT_QUIET_S)
+        with later:
+            quiet = follower.poll()
+    polls = (first, second, third, quiet)
+    followed = [entry for batch in polls for entry in batch.entries]
     check_entries(followed, sc.entries(sc.after))
     # Ids as the query's. A raw line with no earlier time takes the file's mtime, which the
     # rewrite between the two reads changed.
     assert timeless(followed) == timeless(history[len(sc.entries(sc.before)) :])
-    assert first.malformed + second.malformed + third.malformed == sc.malformed
-    assert [first.cleared, second.cleared, third.cleared] == [False, False, False]
+    assert sum(batch.malformed for batch in polls) == sc.malformed
+    assert [batch.cleared for batch in polls] == [False] * 4
     with LogFollower(log_dir, from_start=True) as follower:
         batch = follower.poll()
         assert (timeless(batch.entries), batch.malformed) == (timeless(history), sc.malformed)
@@ -462,8 +470,30 @@ def check_info(app: AppContext, sc: Scenario, history: list[dict[str, Any]]) -> 
         assert (first, last) == (timed[0]["timestamp"], timed[-1]["timestamp"])
 
 
+def _own(seq: int) -> Piece:
+    return Piece(line(record(seq)), entries=[(seq, None)])
+
+
+#: A plain-text file (its first line is no JSON) whose last entry is followed by a line that
+#: might continue it: the follower completes it only after the file has been quiet.
+TEXT_LAST_ENTRY = Scenario(
+    before=[],
+    after=[
+        Piece(b"\t\x00\n", malformed=1),
+        *(_own(seq) for seq in (1, 2)),
+        Piece(b'{"time":1795827600003,"msg":"foreign 3 alpha","seq":3}\n', entries=[(3, None)]),
+        *(_own(seq) for seq in (4, 5, 6)),
+        Piece(b"\x00\n", malformed=1),
+    ],
+    tail=b"",
+    split=3,
+    export_format="jsonl",
+)
+
+
 class TestGarbageInTheLog:
     @given(sc=scenarios())
+    @example(sc=TEXT_LAST_ENTRY)
     @settings(
         max_examples=2000,  # fixed: this is the reliability bar, whatever the environment
         deadline=None,
