@@ -8,7 +8,7 @@ platformdirs (on Linux: ``$XDG_STATE_HOME``, ``$XDG_RUNTIME_DIR``, ``$XDG_CONFIG
 log_dir      ``~/.local/state/midi-software-center/log``      ``msc-logs-viewer.log`` and rotations
 state_dir    ``~/.local/state/midi-software-center``          the viewer's state (runtime fallback)
 runtime_dir  ``$XDG_RUNTIME_DIR/midi-software-center``        one-instance locks (``viewer-*.lock``)
-config_dir   ``~/.config/midi-software-center``               ``window.json`` (size and position)
+config_dir   ``~/.config/midi-software-center``               ``window.json``, ``recent.json``
 ===========  ==============================================  =====================================
 
 Built once at the entry point (`ViewerDirs.for_user`) and passed down. This module imports
@@ -69,6 +69,11 @@ class ViewerDirs:
     def geometry_file(self) -> Path:
         """The window's saved size and position."""
         return self.config_dir / "window.json"
+
+    @property
+    def recent_file(self) -> Path:
+        """The logs opened lately (File ▸ Open Recent)."""
+        return self.config_dir / "recent.json"
 
     def lock_file(self, shown: Path) -> Path:
         """The one-instance lock of a viewer showing ``shown`` (named by a hash of its path).

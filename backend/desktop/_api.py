@@ -8,9 +8,10 @@ calls and its event queue carry that id. pywebview exposes a function under its
 argument object.
 
 Plus the desktop-only commands, which need the window or the host and so live here rather than
-in the shared registry: ``choose_export_path`` (the native save dialog), ``start_demo`` and
+in the shared registry: ``choose_export_path`` (the native save dialog), ``start_demo``,
 ``open_own_log`` (File ▸ Open the viewer's own log: a second viewer window on the viewer's own log
-directory, as a new ``msc-logs`` process).
+directory, as a new ``msc-logs`` process) and ``open_log_location`` (``{path}``: what File ▸ Open
+Directory…, Open File… and Open Recent do with the path chosen, `backend.desktop._open`).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from backend._app import AppContext, CommandError, unknown_arguments
 from backend._dirs import ViewerDirs
 from backend._dispatch import respond
 from backend.commands import REGISTRY
+from backend.desktop._open import LogOpener, spawn_viewer
 from backend.desktop.install import exec_command
 from shared.writer.setup import get_logger
 
@@ -86,9 +88,10 @@ def command_functions(app: AppContext, client: str | None = None) -> list[Expose
 
 
 def desktop_functions(
-    save_dialog: SaveDialog, demo: DemoRunner, own_log: OwnLogOpener
+    save_dialog: SaveDialog, demo: DemoRunner, own_log: OwnLogOpener, opener: LogOpener
 ) -> list[Exposed]:
-    """The desktop-only commands: ``choose_export_path``, ``start_demo`` and ``open_own_log``."""
+    """The desktop-only commands: ``choose_export_path``, ``start_demo``, ``open_own_log`` and
+    ``open_log_location``."""
 
     def choose_export_path(args: Any = None, *extra: Any) -> dict[str, Any]:
         return _one_object("choose_export_path", extra) or _desktop_call(
@@ -107,7 +110,16 @@ def desktop_functions(
 
         return _one_object("open_own_log", extra) or _desktop_call("open_own_log", run)
 
-    return [choose_export_path, start_demo, open_own_log]
+    def open_log_location(args: Any = None, *extra: Any) -> dict[str, Any]:
+        def run() -> dict[str, object]:
+            path = _arguments(args, {"path"}).get("path")
+            if not isinstance(path, str):
+                raise CommandError("invalid_args", f"path: must be a string, got {path!r}")
+            return opener.open(path)
+
+        return _one_object("open_log_location", extra) or _desktop_call("open_log_location", run)
+
+    return [choose_export_path, start_demo, open_own_log, open_log_location]
 
 
 def _desktop_call(name: str, run: Callable[[], Any]) -> dict[str, Any]:
@@ -200,11 +212,9 @@ class OwnLogOpener:
             raise CommandError(
                 "not_found", f"the viewer's own log directory {self._dirs.log_dir} does not exist"
             )
-        child = subprocess.Popen(self.command(), stdin=subprocess.DEVNULL, start_new_session=True)
-        # Reap it when it ends (its window is independent of this one).
-        threading.Thread(target=child.wait, name="msc-own-log-reaper", daemon=True).start()
-        _log.info("viewer's own log opened", category="user", pid=child.pid)
-        return {"pid": child.pid}
+        pid = spawn_viewer(self._dirs.log_dir)
+        _log.info("viewer's own log opened", category="user", pid=pid)
+        return {"pid": pid}
 
 
 class DemoRunner:

@@ -31,6 +31,7 @@ from backend.desktop._api import (
     command_functions,
     desktop_functions,
 )
+from backend.desktop._open import LogOpener, RecentLogs
 from backend.desktop._pump import EventPump
 from backend.desktop._state import GeometryKeeper, load_geometry
 from shared.writer.setup import get_logger
@@ -66,6 +67,9 @@ class DesktopApp:
         self.app = AppContext(log_dir=log_dir, app_name=app_name, emitter=self.broadcaster)
         self.demo = DemoRunner(log_dir, app_name)
         self.own_log = OwnLogOpener(dirs, shows_own_log=dirs.is_own_log(log_dir))
+        self.opener = LogOpener(RecentLogs(dirs.recent_file))
+        self.recent = [p for p in self.opener.recent.list() if p != log_dir]
+        self.opener.recent.add(log_dir)
         self.keeper = GeometryKeeper(dirs.geometry_file, load_geometry(dirs.geometry_file))
         self.window = self._create_window()
         queue = self.broadcaster.subscribe(WINDOW_CLIENT)
@@ -87,7 +91,7 @@ class DesktopApp:
         if window is None:  # only for a WSGI app argument; a URL always makes a window
             raise RuntimeError("pywebview did not create the window")
         window.expose(*command_functions(self.app, WINDOW_CLIENT))
-        window.expose(*desktop_functions(self._save_dialog, self.demo, self.own_log))
+        window.expose(*desktop_functions(self._save_dialog, self.demo, self.own_log, self.opener))
         window.events.loaded += self._on_loaded
         window.events.resized += self.keeper.resized
         window.events.moved += self.keeper.moved
@@ -96,10 +100,19 @@ class DesktopApp:
 
     def _menu(self) -> list[Menu]:
         own_log = [MenuAction(OPEN_OWN_LOG, self._open_own_log)] if self.own_log.available else []
+        recent: list[MenuAction | MenuSeparator | Menu] = [
+            MenuAction(str(path), self._opens(path)) for path in self.recent
+        ]
         return [
             Menu(
                 "File",
                 [
+                    MenuAction(
+                        "Open Directory…", lambda: self._open_chosen(webview.FileDialog.FOLDER)
+                    ),
+                    MenuAction("Open File…", lambda: self._open_chosen(webview.FileDialog.OPEN)),
+                    *([Menu("Open Recent", recent)] if recent else []),
+                    MenuSeparator(),
                     MenuAction(f"Start demo activity ({DEMO_SECONDS} s)", self._start_demo),
                     *own_log,
                     MenuSeparator(),
@@ -156,6 +169,20 @@ class DesktopApp:
         if not chosen:
             return None
         return str(chosen[0] if isinstance(chosen, list | tuple) else chosen)
+
+    def _open_chosen(self, kind: webview.FileDialog) -> None:
+        chosen = self.window.create_file_dialog(kind, directory=str(self.log_dir.parent))
+        if chosen:
+            self._open(str(chosen[0] if isinstance(chosen, list | tuple) else chosen))
+
+    def _opens(self, path: Path) -> Any:
+        return lambda: self._open(str(path))
+
+    def _open(self, path: str) -> None:
+        try:
+            self.opener.open(path)
+        except CommandError as exc:  # a menu has no place for an error; the log has
+            _log.warning("log not opened", category="user", path=path, reason=exc.message)
 
     def _start_demo(self) -> None:
         self.demo.start(DEMO_SECONDS)

@@ -179,7 +179,7 @@ class TestExposedFunctions:
             seen.append((directory, save_filename))
             return answers.pop(0)
 
-        choose = desktop_functions(dialog, None, None)[0]  # type: ignore[arg-type]
+        choose = desktop_functions(dialog, None, None, None)[0]  # type: ignore[arg-type]
         assert choose({"suggested_name": "~/logs.csv"}) == {"ok": {"path": "/tmp/out.jsonl"}}
         assert choose({"suggestedName": "x.txt"}) == {"ok": None}
         assert seen == [(str(Path.home()), "logs.csv"), (str(Path.home()), "x.txt")]
@@ -203,7 +203,7 @@ class TestOwnLogOpener:
         """Such a window has nothing to open: the call is refused, no process started."""
         dirs.log_dir.mkdir()
         opener = OwnLogOpener(dirs, shows_own_log=True)
-        open_own_log = desktop_functions(None, None, opener)[2]  # type: ignore[arg-type]
+        open_own_log = desktop_functions(None, None, opener, None)[2]  # type: ignore[arg-type]
         assert open_own_log.__name__ == "open_own_log"
         assert open_own_log()["error"]["code"] == "invalid_args"
         assert not opener.available
@@ -211,7 +211,7 @@ class TestOwnLogOpener:
     def test_a_missing_log_directory_is_not_found(self, dirs: ViewerDirs) -> None:
         """When the viewer could not write its log there is nothing to show."""
         opener = OwnLogOpener(dirs, shows_own_log=False)
-        open_own_log = desktop_functions(None, None, opener)[2]  # type: ignore[arg-type]
+        open_own_log = desktop_functions(None, None, opener, None)[2]  # type: ignore[arg-type]
         reply = open_own_log()
         assert reply["error"]["code"] == "not_found"
         assert str(dirs.log_dir) in reply["error"]["message"]
