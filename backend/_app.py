@@ -326,7 +326,8 @@ class AppContext:
     queries: QueryTurns = field(default_factory=QueryTurns, repr=False)
     """Each client's newest query: an older one still scanning is called off."""
     histograms: HistogramCache = field(default_factory=HistogramCache, repr=False)
-    """The time indexes `get_histogram` read so far, per file generation."""
+    """The time indexes `get_histogram` read so far, per file generation, and the one thread
+    that indexes the files its first calls only sampled."""
     state_dir: Path | None = None
     """The viewer's own state directory (saved views); None: `ViewerDirs.for_user`'s."""
 
@@ -334,5 +335,6 @@ class AppContext:
         self.subscription = LogSubscription(self.log_dir, self.app_name, self.emitter)
 
     def close(self) -> None:
-        """Stop background work (the follower thread); call at shutdown."""
+        """Stop background work (the follower and histogram indexer threads); call at shutdown."""
         self.subscription.close()
+        self.histograms.close()

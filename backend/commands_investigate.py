@@ -155,7 +155,10 @@ def get_histogram(
     ``get_recent_logs``.
 
     The range is ``since`` … ``until``, by default the set's first and last time (unfiltered).
-    Counted once per file and remembered per file generation, so later calls are cheap.
+    Counted once per file and remembered per file generation, so later calls are cheap. A call
+    that finds big files not indexed yet answers at once from a sample of them (``approximate``
+    true; only without ``search``, ``regex``, ``request_id``, ``span_id`` and ``where``) and
+    has them indexed in the background: a later call is exact.
 
     Returns:
         ``{"start", "end", "bucket_ms", "counts": {level: [per bucket]}, "approximate"}``

@@ -18,8 +18,10 @@ abort; other start-up failures also open a message box when there is no terminal
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
+import threading
 from collections.abc import Mapping, MutableMapping
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,8 @@ __all__ = ["add_arguments", "chromium_flags", "display_problem", "run_window"]
 #: Exit code when there is no display to open a window on (argparse uses 2 for usage errors too).
 EXIT_NO_DISPLAY = 2
 EXIT_FAILED = 1
+#: Seconds the process may take to exit once the window is closed and shut down.
+EXIT_GRACE_S = 3.0
 
 NO_DISPLAY = (
     "msc-logs: no display to open the viewer window on (DISPLAY and WAYLAND_DISPLAY are unset).\n"
@@ -135,7 +139,29 @@ def _open(shown: Shown, dirs: ViewerDirs, frontend_dir: Path, focus_socket: Path
         desktop.run(gui=_gui())
     finally:
         focus.close()
+        _exit_despite_stray_calls(0)
     return 0
+
+
+def _exit_despite_stray_calls(code: int) -> None:
+    """Make sure the process ends once the window is gone.
+
+    pywebview answers each page call on a thread of its own (not a daemon) and hands the
+    answer back with ``evaluate_js``, which waits for the page forever once the window is gone:
+    a call in flight at close (a histogram, a saved view) would keep the interpreter waiting
+    for that thread at exit. A daemon timer ends the process after `EXIT_GRACE_S` if the normal
+    exit has not happened by then; everything of ours is shut down and written already.
+    """
+
+    def leave() -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
+
+    timer = threading.Timer(EXIT_GRACE_S, leave)
+    timer.daemon = True
+    timer.start()
 
 
 def _gui() -> Any:

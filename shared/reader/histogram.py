@@ -6,6 +6,10 @@ generation): a rotated file never changes, and the active file is only read from
 count stopped. Once indexed, a histogram of any range, bucket count, level or category filter
 is a few bisections and C-level counts per file (milliseconds on a 1 GB set).
 
+Until then (a viewer's first histogram of a big set) the files not indexed yet are sampled
+(`shared.reader.sample`): the answer comes at once, ``approximate``, with the set's exact first
+and last times, while the cache's background thread indexes them for the next call.
+
 Filters the index cannot answer (``search``, ``regex``, ``request_id``, ``span_id`` and any
 other) are run by the query engine over the whole set, with its byte prefilters; their index is
 cached too, for the set as it was (any change of a file counts it again).
@@ -13,36 +17,25 @@ cached too, for the set as it was (any change of a file counts it again).
 
 from __future__ import annotations
 
+import itertools
 import re
-import threading
-from collections import OrderedDict
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from shared.reader.engine import all_entries
+from shared.reader.histcache import HistogramCache
 from shared.reader.query import LogQuery
 from shared.reader.records import LEVEL_RANK, LEVELS, format_timestamp
+from shared.reader.sample import FileSample, Gap
 from shared.reader.scan import ScanStats
-from shared.reader.sources import OpenFile, open_set
-from shared.reader.timeindex import (
-    CATEGORY_ORDER,
-    RAW,
-    STAMP,
-    TimeIndex,
-    extend,
-    index_entries,
-    index_file,
-)
+from shared.reader.sources import open_set
+from shared.reader.timeindex import CATEGORY_ORDER, RAW, STAMP, TimeIndex, index_entries
 
 __all__ = ["MAX_BUCKETS", "HistogramCache", "histogram"]
 
 MAX_BUCKETS = 500
-#: Most bytes of indexes a cache keeps (26 bytes of time + 1 of kind per entry: ~20 M entries).
-CACHE_BYTES = 512 * 1024 * 1024
-#: Filtered indexes kept (the last few searches).
-FILTERED_KEPT = 8
 #: The filters a file index answers by itself; any other goes through the query engine.
 _INDEXED = {
     "level": None,
@@ -54,63 +47,6 @@ _INDEXED = {
     "raw_only": False,
 }
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-FileKey = tuple[int, str]
-
-
-class HistogramCache:
-    """The time indexes of a viewer's files (by inode and generation) and of recent filters.
-
-    Thread-safe: concurrent requests may index the same file twice, never corrupt it.
-    """
-
-    def __init__(self, limit: int = CACHE_BYTES) -> None:
-        self.limit = limit
-        self._files: OrderedDict[FileKey, TimeIndex] = OrderedDict()
-        self._filtered: OrderedDict[tuple[str, tuple[Any, ...]], TimeIndex] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def file_index(self, item: OpenFile, stats: ScanStats) -> TimeIndex:
-        """``item``'s index: remembered, extended by what was appended, or read anew."""
-        key = (item.inode, item.generation or "")
-        with self._lock:
-            known = self._files.get(key) if item.generation else None
-        if known is not None and known.end == item.end:
-            return known
-        if known is not None and known.end < item.end and _tail(item, known.end) == known.tail:
-            index = extend(known, index_file(item, stats, known.end))
-        else:
-            index = index_file(item, stats)
-        if item.generation:
-            self._keep(self._files, key, index)
-        return index
-
-    def filtered(self, key: tuple[str, tuple[Any, ...]]) -> TimeIndex | None:
-        """A filtered index counted before for this filter and these files, if kept."""
-        with self._lock:
-            return self._filtered.get(key)
-
-    def keep_filtered(self, key: tuple[str, tuple[Any, ...]], index: TimeIndex) -> None:
-        """Remember a filtered index (the oldest beyond `FILTERED_KEPT` is dropped)."""
-        self._keep(self._filtered, key, index)
-        with self._lock:
-            while len(self._filtered) > FILTERED_KEPT:
-                self._filtered.popitem(last=False)
-
-    def _keep(self, store: OrderedDict[Any, TimeIndex], key: Any, index: TimeIndex) -> None:
-        with self._lock:
-            store[key] = index
-            store.move_to_end(key)
-            while self._size() > self.limit and len(self._files) + len(self._filtered) > 1:
-                victim = self._filtered if self._filtered else self._files
-                victim.popitem(last=False)
-
-    def _size(self) -> int:
-        indexes = [*self._files.values(), *self._filtered.values()]
-        return sum(len(index.stamps) + len(index.kinds) for index in indexes)
-
-
-def _tail(item: OpenFile, end: int) -> bytes:
-    return item.pread(min(end, 256), max(0, end - 256))
 
 
 def histogram(
@@ -134,14 +70,16 @@ def histogram(
         query: The filters (``before`` is ignored).
         buckets: How many buckets, 1 … `MAX_BUCKETS`.
         app_name: Only this source; None: every source.
-        cache: The viewer's indexes (None: a throwaway one).
+        cache: The viewer's indexes (None: a throwaway one, which samples nothing).
         cancelled: Asked before each chunk is read: True calls the count off.
 
     Returns:
         ``{"start", "end", "bucket_ms", "counts": {level: [count per bucket]}, "approximate"}``;
         ``start``/``end`` are timestamps (None with ``bucket_ms`` 0 for a set without
-        entries and no bounds given); every level is present; ``approximate`` is always False
-        (every line is counted).
+        entries and no bounds given); every level is present. ``approximate`` is True when
+        files not indexed yet were sampled (only for the level, category, time and raw
+        filters; the counts are then estimates, ``start``/``end`` still read from the files)
+        and their indexing was handed to ``cache``'s background thread.
 
     Raises:
         ValueError: ``buckets`` out of range.
@@ -149,18 +87,23 @@ def histogram(
     """
     if not 1 <= buckets <= MAX_BUCKETS:
         raise ValueError(f"buckets: must be between 1 and {MAX_BUCKETS}, not {buckets}")
-    cache = cache if cache is not None else HistogramCache()
+    cache = cache if cache is not None else HistogramCache(sample_bytes=0)
     stats = ScanStats(cancelled=cancelled)
-    with open_set(log_dir, app_name) as logset:
-        files = [cache.file_index(item, stats) for item in logset.files]
-        state = tuple((f.inode, f.generation, f.end) for f in logset.files)
     rest = query.model_copy(update=_INDEXED)
+    with open_set(log_dir, app_name) as logset:
+        parts = cache.parts(logset.files, stats)
+        state = tuple((f.inode, f.generation, f.end) for f in logset.files)
+    gaps = [gap for part in parts if isinstance(part, FileSample) for gap in part.gaps]
+    if gaps:
+        cache.index_later(log_dir, app_name)
+    files = [part.exact if isinstance(part, FileSample) else part for part in parts]
     counted = files
-    if rest != LogQuery():
+    if rest != LogQuery():  # every line is read and counted: only the range comes from ``parts``
         counted = [
             _filtered_index(log_dir, rest, app_name=app_name, cache=cache, stats=stats, state=state)
         ]
-    return _count(files, counted, query, buckets)
+        gaps = []
+    return _count(files, counted, gaps, query, buckets)
 
 
 def _filtered_index(
@@ -181,32 +124,88 @@ def _filtered_index(
 
 
 def _count(
-    files: list[TimeIndex], counted: list[TimeIndex], query: LogQuery, buckets: int
+    files: list[TimeIndex], counted: list[TimeIndex], gaps: list[Gap], query: LogQuery, buckets: int
 ) -> dict[str, Any]:
     counts = {level: [0] * buckets for level in LEVELS}
     first, last = _edges(files)
     start = _micros(query.since) if query.since is not None else first
     end = _micros(query.until) if query.until is not None else last
     if start is None or end is None:
-        return _result(None, None, 0, counts)
+        return _result(None, None, 0, counts, bool(gaps))
     bucket_us = ((end - start) // (buckets * 1000) + 1) * 1000 if end >= start else 1000
     table = _table(query)
     if end >= start and any(table[k] != 255 for k in range(256)):
         for index in counted:
             _count_index(index, table, start=start, end=end, bucket_us=bucket_us, counts=counts)
-    return _result(start, end, bucket_us // 1000, counts)
+        _count_gaps(gaps, table, start=start, end=end, bucket_us=bucket_us, counts=counts)
+    return _result(start, end, bucket_us // 1000, counts, bool(gaps))
 
 
 def _result(
-    start: int | None, end: int | None, bucket_ms: int, counts: dict[str, list[int]]
+    start: int | None,
+    end: int | None,
+    bucket_ms: int,
+    counts: dict[str, list[int]],
+    approximate: bool,
 ) -> dict[str, Any]:
     return {
         "start": None if start is None else _text(start),
         "end": None if end is None else _text(end),
         "bucket_ms": bucket_ms,
         "counts": counts,
-        "approximate": False,
+        "approximate": approximate,
     }
+
+
+def _count_gaps(
+    gaps: list[Gap],
+    table: bytes,
+    *,
+    start: int,
+    end: int,
+    bucket_us: int,
+    counts: dict[str, list[int]],
+) -> None:
+    """Add the entries estimated in ``gaps``, each spread evenly over its time."""
+    top = len(counts[LEVELS[0]]) - 1
+    estimates = [[0.0] * (top + 1) for _ in LEVELS]
+    for gap in gaps:
+        amounts = [0.0] * len(LEVELS)
+        for kind, estimate in gap.kinds:
+            if table[kind] != 255:
+                amounts[table[kind]] += estimate
+        if any(amounts):
+            shares = _shares(
+                _stamp_micros(gap.first), _stamp_micros(gap.last), start, end, bucket_us
+            )
+            for bucket, share in shares:
+                for li, amount in enumerate(amounts):
+                    estimates[li][min(bucket, top)] += amount * share
+    for li, level in enumerate(LEVELS):
+        # Rounded cumulatively, so that many small shares still add up to their total.
+        before = 0
+        for bucket, total in enumerate(itertools.accumulate(estimates[li])):
+            counts[level][bucket] += round(total) - before
+            before = round(total)
+
+
+def _shares(first: int, last: int, start: int, end: int, bucket_us: int) -> list[tuple[int, float]]:
+    """The buckets ``first`` … ``last`` overlaps within ``start`` … ``end``, with the share of
+    the span in each."""
+    low, high = max(first, start), min(last, end)
+    if high < low:
+        return []
+    if last == first:
+        return [((first - start) // bucket_us, 1.0)]
+    shares = []
+    for bucket in range((low - start) // bucket_us, (high - start) // bucket_us + 1):
+        left, right = (
+            max(low, start + bucket * bucket_us),
+            min(high, start + (bucket + 1) * bucket_us),
+        )
+        if right > left:
+            shares.append((bucket, (right - left) / (last - first)))
+    return shares
 
 
 def _edges(indexes: list[TimeIndex]) -> tuple[int | None, int | None]:

@@ -21,7 +21,8 @@ parsed. The reasoning each one rests on:
 - Time: our timestamps are fixed-width UTC text at a fixed offset, so they compare as bytes.
 - Where (`shared.reader.where_match`): its test is authoritative; its ``and`` branches narrow
   the levels and the category (so their byte tests apply) and give needles, by the search's
-  reasoning, that a line must all hold (or a ``\\u`` escape).
+  reasoning, that a line must all hold (or a ``\\u`` escape); a line of ours whose numbers
+  cannot pass its numeric ``and`` branches is ruled out (`shared.reader.where_bytes`).
 - Request and span ids: a line whose ``fields.request_id`` (or span id) equals the value holds
   the value as JSON string content, escaped as orjson escapes it, unless the line has a
   backslash (another writer may escape differently).
@@ -125,10 +126,11 @@ class Matcher:
         )
         self._since_b = self.since.encode() if self.since else None
         self._until_b = self.until.encode() if self.until else None
+        self._numbers = self.where.numbers if self.where else None
         # Tests that read our layout's bytes: without them, no line needs its layout checked.
         self._layout_tests = bool(
             self.level_tokens or self.category_token or self._since_b or self._until_b
-        )
+        ) or (self._numbers is not None)
         self.impossible = self.levels == frozenset() or bool(
             self.since and self.until and self.since > self.until
         )
@@ -193,14 +195,16 @@ class Matcher:
             return False
         if self.category_token is not None and self.category_token not in line:
             return False
-        return self._time_precheck(line)
+        numbers = self._numbers
+        return (numbers is None or numbers(line)) and self._time_precheck(line)
 
     def _values_precheck(self, line: bytes) -> bool:
         # Values any matching line holds, ours or foreign (unless escaped another way).
         value = self.category_value
         if value is not None and value not in line and UNICODE_ESCAPE not in line:
             return False
-        if self.where is not None and not _holds_all(line, self.where.needles):
+        needles = self.where.needles if self.where is not None else ()
+        if needles and not _holds_all(line, needles):
             return False
         return not self._ids or b"\\" in line or all(token in line for token in self._ids)
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import itertools
 import operator
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from shared.reader.engine import neighbour_time
@@ -33,9 +33,11 @@ __all__ = [
     "RAW",
     "STAMP",
     "TimeIndex",
+    "index_chunk",
     "index_entries",
     "index_file",
     "line_entries",
+    "sorted_index",
 ]
 
 #: Bytes of one time in an index: ``YYYY-MM-DDTHH:MM:SS.ffffff`` (UTC; the ``Z`` dropped).
@@ -61,6 +63,8 @@ _OURS = (
 )
 _CHUNK_LINE = re.compile(rb"\n" + _OURS)
 _ONE_LINE = re.compile(_OURS)
+#: Bytes read at a time while looking for the end of a line.
+_PROBE = 4096
 _KIND = {
     f'{level}","category":"{category}'.encode(): li * len(CATEGORY_ORDER) + ci
     for li, level in enumerate(LEVELS)
@@ -139,8 +143,17 @@ def _stamp(value: object) -> bytes | None:
     return value[:STAMP].encode("latin-1", "replace")
 
 
-def index_file(item: OpenFile, stats: ScanStats, start: int = 0) -> TimeIndex:
+def index_file(
+    item: OpenFile, stats: ScanStats, start: int = 0, *, piece: int | None = None
+) -> TimeIndex:
     """The index of ``item``'s entries from ``start`` (a line start) to its end.
+
+    Args:
+        item: The file.
+        stats: Counts what was read; its ``cancelled`` is asked before each chunk.
+        start: Where to begin (a line start).
+        piece: Read in chunks of about this many bytes (None: the scanner's own, up to 1 MiB);
+            a background indexer reads small ones, to hold the interpreter briefly each time.
 
     Raises:
         QueryCancelled: ``stats.cancelled`` said so (checked before each chunk).
@@ -152,11 +165,44 @@ def index_file(item: OpenFile, stats: ScanStats, start: int = 0) -> TimeIndex:
             for record in records:
                 _append(record, stamps, kinds)
     else:
-        for chunk in chunks_forward(item.pread, start, item.end, stats):
-            if not chunk.too_long and not _fast_chunk(chunk, stamps, kinds):
-                _slow_chunk(item, chunk, stamps, kinds)
+        for chunk in _pieces(item, start, stats, piece):
+            index_chunk(item, chunk, stamps, kinds)
     tail = item.pread(min(item.end, 256), max(0, item.end - 256))
     return _sorted_index(stamps, kinds, item.end, tail)
+
+
+def index_chunk(item: OpenFile, chunk: Chunk, stamps: list[bytes], kinds: list[int]) -> None:
+    """Add the times and kinds of a chunk's lines (``item``'s) to ``stamps`` and ``kinds``."""
+    if not chunk.too_long and not _fast_chunk(chunk, stamps, kinds):
+        _slow_chunk(item, chunk, stamps, kinds)
+
+
+def sorted_index(stamps: list[bytes], kinds: list[int]) -> TimeIndex:
+    """The index of these times and kinds (sorted by time here)."""
+    return _sorted_index(stamps, kinds, 0, b"")
+
+
+def _pieces(item: OpenFile, start: int, stats: ScanStats, piece: int | None) -> Iterator[Chunk]:
+    if piece is None:
+        yield from chunks_forward(item.pread, start, item.end, stats)
+        return
+    while start < item.end:
+        stop = _line_after(item, min(start + piece, item.end))
+        yield from chunks_forward(item.pread, start, stop, stats)
+        start = stop
+
+
+def _line_after(item: OpenFile, pos: int) -> int:
+    """The first line start after ``pos`` (the file's end when there is none)."""
+    while pos < item.end:
+        block = item.pread(min(_PROBE, item.end - pos), pos)
+        newline = block.find(b"\n")
+        if newline >= 0:
+            return pos + newline + 1
+        if not block:
+            break
+        pos += len(block)
+    return item.end
 
 
 def _append(record: dict[str, object], stamps: list[bytes], kinds: list[int]) -> None:

@@ -35,6 +35,7 @@ from datetime import UTC, datetime
 from shared.reader.records import LEVELS, format_timestamp
 
 __all__ = [
+    "NUMBER",
     "TOP_KEYS",
     "And",
     "Compare",
@@ -49,6 +50,8 @@ __all__ = [
 ]
 
 OPS = ("!=", "!~", ">=", "<=", "=", ">", "<", "~")
+#: A number literal (``500``, ``-1.5``, ``2e3``): such a comparison is numeric.
+NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 #: The record's own keys; any other key names a field.
 TOP_KEYS = frozenset(
     {"timestamp", "level", "category", "message", "target", "pid", "source", "origin"}

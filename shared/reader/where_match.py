@@ -20,7 +20,8 @@ Meaning (docs/PROTOCOL.md says the same; frontend/js/where.js is the page's copy
 Needles (`required_needles`) are strings every matching line holds, by the reasoning of
 `shared.reader.match` for searches: only ``and`` branches contribute, from text terms and from
 ``=`` / ``~`` on the message, the target or a field, and never a string a number, a boolean or a
-logfmt flag could spell without holding it (``500``, ``e+2``, ``true``).
+logfmt flag could spell without holding it (``500``, ``e+2``, ``true``). The numeric ``and``
+branches also give a byte test of our own lines (`shared.reader.where_bytes.number_gate`).
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from shared.reader.parse import entry_texts
 from shared.reader.records import LEVEL_RANK, LEVELS
 from shared.reader.search import contains_folded, utf8
 from shared.reader.where import (
+    NUMBER,
     TOP_KEYS,
     And,
     Compare,
@@ -45,6 +47,7 @@ from shared.reader.where import (
     parse_time,
     parse_where,
 )
+from shared.reader.where_bytes import LineTest, number_gate
 
 __all__ = [
     "CompiledWhere",
@@ -58,7 +61,6 @@ __all__ = [
 ]
 
 Test = Callable[[dict[str, Any]], bool]
-NUMBER = re.compile(r"-?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?")
 _MISSING: Any = object()
 _TEXT_FIELDS = ("message", "target")
 
@@ -305,6 +307,8 @@ class CompiledWhere:
     category: str | None
     needles: tuple[bytes, ...]
     uses_time: bool
+    numbers: LineTest | None = None
+    """A byte test of lines in our layout for the numeric comparisons (`number_gate`)."""
 
 
 def compile_for_scan(expression: str | None) -> CompiledWhere | None:
@@ -322,4 +326,5 @@ def compile_for_scan(expression: str | None) -> CompiledWhere | None:
         category=required_category(node),
         needles=tuple(utf8(needle) for needle in required_needles(node)),
         uses_time=uses_time(node),
+        numbers=number_gate(node),
     )

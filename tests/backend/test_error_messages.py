@@ -15,6 +15,7 @@ from backend._app import MAX_MESSAGE_CHARS, AppContext, CommandError
 from backend._dirs import ViewerDirs
 from backend._dispatch import respond
 from backend.desktop._api import DemoRunner, OwnLogOpener, command_function, desktop_functions
+from backend.desktop._open import LogOpener, RecentLogs
 
 FLOOD = {f"key{n}": n for n in range(60_000)}
 
@@ -41,7 +42,9 @@ class TestUnknownKeys:
         reply = command_function(app, "get_log_info")(FLOOD)
         assert reply == {"error": respond(app, "get_log_info", FLOOD)[1]}
 
-    @pytest.mark.parametrize("name", ["choose_export_path", "start_demo", "open_own_log"])
+    @pytest.mark.parametrize(
+        "name", ["choose_export_path", "start_demo", "open_own_log", "open_log_location"]
+    )
     def test_desktop_only_commands_summarize_too(
         self, app: AppContext, viewer_dirs: ViewerDirs, log_dir: Path, name: str
     ) -> None:
@@ -50,6 +53,7 @@ class TestUnknownKeys:
             lambda directory, save_filename: None,
             DemoRunner(log_dir, None),
             OwnLogOpener(viewer_dirs, shows_own_log=False),
+            LogOpener(RecentLogs(viewer_dirs.recent_file)),
         )
         (function,) = [f for f in functions if f.__name__ == name]
         error = function(FLOOD)["error"]

@@ -13,6 +13,7 @@ import pytest
 from backend._app import AppContext, CommandError
 from backend._dispatch import dispatch
 from backend._viewstate import view_file
+from shared.reader.histogram import HistogramCache
 from shared.reader.query import iter_logs
 from shared.reader.records import LEVELS
 from shared.writer.config import LogConfig
@@ -207,6 +208,29 @@ class TestExportMarked:
         assert not (tmp_path / "x.jsonl").exists()
 
 
+#: Entries of the `big` set.
+BIG = 6000
+
+
+def moment(n: int) -> str:
+    """The time of entry ``n`` of the `big` set: 10 ms apart."""
+    return f"2026-01-01T00:{n // 6000:02d}:{n // 100 % 60:02d}.{n % 100 * 10:03d}000Z"
+
+
+@pytest.fixture
+def big(log_dir: Path) -> Iterator[AppContext]:
+    """A viewer of a set of `BIG` entries (levels cycling evenly, in two files) whose histogram
+    sample budget is 64 KiB, far below the set's ~1 MB."""
+    records = [record(f"entry {n}", timestamp=moment(n), level=LEVELS[n % 5]) for n in range(BIG)]
+    write_records(log_dir / f"{APP}.log.1", records[: BIG // 2])
+    write_records(log_dir / f"{APP}.log", records[BIG // 2 :])
+    context = AppContext(
+        log_dir=log_dir, histograms=HistogramCache(sample_bytes=64 * 1024, window=2048)
+    )
+    yield context
+    context.close()
+
+
 class TestGetHistogram:
     def test_counts_like_the_entries(self, app: AppContext, log_dir: Path) -> None:
         """Per-level totals equal the matching entries' and the range is the set's."""
@@ -230,6 +254,29 @@ class TestGetHistogram:
         )
         result = dispatch(app, "get_histogram", {"buckets": 1, "where": "duration_ms>6"})
         assert result["counts"]["info"] == [3]
+
+    def test_first_call_on_a_big_set_is_sampled_then_exact(self, big: AppContext) -> None:
+        """A cold call answers from a sample (approximate, totals within 10%, exact range);
+        once the background indexing is done the same call is exact."""
+        first = dispatch(big, "get_histogram", {"buckets": 30})
+        assert first["approximate"] is True
+        assert (first["start"], first["end"]) == (moment(0), moment(BIG - 1))
+        for level in LEVELS:
+            assert abs(sum(first["counts"][level]) - BIG / 5) <= 0.10 * BIG / 5
+        assert big.histograms.wait_indexed(timeout=60)
+        again = dispatch(big, "get_histogram", {"buckets": 30})
+        assert again["approximate"] is False
+        assert {level: sum(column) for level, column in again["counts"].items()} == dict.fromkeys(
+            LEVELS, BIG // 5
+        )
+        assert (again["start"], again["end"]) == (first["start"], first["end"])
+
+    def test_close_stops_the_indexer(self, big: AppContext) -> None:
+        """AppContext.close ends the histogram indexer thread a cold call started."""
+        assert dispatch(big, "get_histogram", {"buckets": 5})["approximate"] is True
+        assert big.histograms.indexing is True
+        big.close()
+        assert big.histograms.indexing is False
 
     @pytest.mark.parametrize(
         ("args", "named"),

@@ -263,3 +263,138 @@ class TestCache:
         with active.open("ab") as out:
             out.write(ours(1, "info", note="needle"))
         assert sum(histogram(tmp_path, query, 2, cache=cache)["counts"]["info"]) == 2
+
+
+def even_set(log_dir: Path, files: int = 4, lines: int = 5000, after: int = 0) -> None:
+    """A rotated set of ours, 10 ms apart from ``after`` * 10 ms on, levels and categories
+    cycling evenly (a known mix)."""
+    log_dir.mkdir(exist_ok=True)
+    for age in range(files):
+        first = after + (files - 1 - age) * lines
+        body = [
+            ours(n * 10_000, LEVELS[n % 5], CATEGORIES[n % 7]) for n in range(first, first + lines)
+        ]
+        (log_dir / (f"{APP}.log" + (f".{age}" if age else ""))).write_bytes(b"".join(body))
+
+
+def sampling(sample_bytes: int = 256 * 1024) -> HistogramCache:
+    """A cache whose sample budget (in 4 KiB windows) is far below `even_set`'s 4 MB."""
+    return HistogramCache(sample_bytes=sample_bytes, window=4096)
+
+
+def near(found: list[int], expected: list[int], tolerance: float) -> bool:
+    """Whether every count is within ``tolerance`` (a fraction) of the expected one."""
+    return all(abs(f - e) <= tolerance * e for f, e in zip(found, expected, strict=True))
+
+
+SAMPLED = [
+    LogQuery(),
+    LogQuery(min_level="warn"),
+    LogQuery(category="midi", level="error"),
+    LogQuery(since=BASE + timedelta(seconds=50), until=BASE + timedelta(seconds=150)),
+]
+
+
+class TestSampling:
+    @pytest.mark.parametrize(
+        "query", SAMPLED, ids=lambda q: q.model_dump_json(exclude_defaults=True)
+    )
+    def test_cold_call_on_a_big_set_is_an_estimate(self, tmp_path: Path, query: LogQuery) -> None:
+        """Files not indexed yet are sampled: approximate, per-level totals within 10% of the
+        entries', and the set's first and last times exact."""
+        even_set(tmp_path)
+        cache = sampling()
+        try:
+            result = histogram(tmp_path, query, 10, cache=cache)
+        finally:
+            cache.close()
+        exact = oracle(tmp_path, query, result)
+        assert result["approximate"] is True
+        totals = [sum(result["counts"][level]) for level in LEVELS]
+        assert near(totals, [sum(exact[level]) for level in LEVELS], 0.10)
+        if query.since is None:
+            times = sorted(entry["timestamp"] for entry in iter_logs(tmp_path))
+            assert (result["start"], result["end"]) == (times[0], times[-1])
+
+    def test_estimates_follow_the_entries_over_time(self, tmp_path: Path) -> None:
+        """Each of 40 buckets of a sampled set is within 10% of the entries in it."""
+        even_set(tmp_path)
+        cache = sampling()
+        try:
+            result = histogram(tmp_path, LogQuery(), 40, cache=cache)
+        finally:
+            cache.close()
+        exact = oracle(tmp_path, LogQuery(), result)
+        assert result["approximate"] is True
+        for level in LEVELS:
+            assert near(result["counts"][level], exact[level], 0.10)
+
+    def test_exact_once_indexed_in_the_background(self, tmp_path: Path) -> None:
+        """After the background thread indexed the set the same call is exact."""
+        even_set(tmp_path)
+        cache = sampling()
+        try:
+            assert histogram(tmp_path, LogQuery(), 50, cache=cache)["approximate"] is True
+            assert cache.wait_indexed(timeout=60)
+            result = histogram(tmp_path, LogQuery(), 50, cache=cache)
+            assert result["approximate"] is False
+            assert result["counts"] == oracle(tmp_path, LogQuery(), result)
+        finally:
+            cache.close()
+
+    def test_set_within_the_budget_is_exact_at_once(self, tmp_path: Path) -> None:
+        """A set no larger than the sample budget is indexed at once, without a thread."""
+        even_set(tmp_path)
+        cache = sampling(sample_bytes=8 * 1024 * 1024)
+        result = histogram(tmp_path, LogQuery(min_level="info"), 20, cache=cache)
+        assert result["approximate"] is False
+        assert result["counts"] == oracle(tmp_path, LogQuery(min_level="info"), result)
+        assert cache.indexing is False
+
+    def test_without_a_cache_nothing_is_sampled(self, tmp_path: Path) -> None:
+        """A call without a viewer's cache (nobody to index later) counts every line."""
+        even_set(tmp_path)
+        result = histogram(tmp_path, LogQuery(), 10)
+        assert result["approximate"] is False
+        assert result["counts"] == oracle(tmp_path, LogQuery(), result)
+
+    @pytest.mark.parametrize(
+        "query", [LogQuery(search="error at"), LogQuery(where="pid=1")], ids=["search", "where"]
+    )
+    def test_filters_that_parse_are_exact(self, tmp_path: Path, query: LogQuery) -> None:
+        """A filter only the query engine answers counts every line, sampled or not."""
+        even_set(tmp_path)
+        cache = sampling()
+        result = histogram(tmp_path, query, 7, cache=cache)
+        assert result["approximate"] is False
+        assert result["counts"] == oracle(tmp_path, query, result)
+
+    def test_only_files_not_indexed_are_sampled(self, tmp_path: Path) -> None:
+        """With the older files indexed, a new big file is sampled and the old ones counted
+        exactly: their buckets equal the oracle's."""
+        even_set(tmp_path, files=2)
+        cache = sampling()
+        histogram(tmp_path, LogQuery(), 4, cache=cache)
+        assert cache.wait_indexed(timeout=60)
+        cache.close()  # nothing is indexed later: the new file stays sampled
+        os.rename(tmp_path / f"{APP}.log", tmp_path / f"{APP}.log.2")
+        os.rename(tmp_path / f"{APP}.log.1", tmp_path / f"{APP}.log.3")
+        even_set(tmp_path / "new", files=1, lines=10_000, after=10_000)
+        os.rename(tmp_path / "new" / f"{APP}.log", tmp_path / f"{APP}.log")
+        (tmp_path / "new").rmdir()
+        result = histogram(tmp_path, LogQuery(), 4, cache=cache)
+        exact = oracle(tmp_path, LogQuery(), result)
+        assert result["approximate"] is True
+        assert all(result["counts"][level][:2] == exact[level][:2] for level in LEVELS)
+        assert any(result["counts"][level][2:] != exact[level][2:] for level in LEVELS)
+
+    def test_close_stops_the_thread(self, tmp_path: Path) -> None:
+        """close() ends the background thread; later calls start none."""
+        even_set(tmp_path)
+        cache = sampling()
+        histogram(tmp_path, LogQuery(), 10, cache=cache)
+        assert cache.indexing is True
+        cache.close()
+        assert cache.indexing is False
+        assert histogram(tmp_path, LogQuery(), 10, cache=cache)["approximate"] is True
+        assert cache.indexing is False

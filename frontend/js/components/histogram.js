@@ -18,6 +18,8 @@ const CHART_H = 44;
 const BAR_PX = 3; // one bucket per this many pixels, at most 500 buckets
 /** Errors at the bottom, where they are seen first. */
 const STACK = ['error', 'warn', 'info', 'debug', 'trace'];
+/** After an estimate (files the backend is still indexing), ask again this much later. */
+const SETTLE_MS = 2000;
 
 /** @param {string} name @param {Record<string, string|number>} attrs */
 function svg(name, attrs) {
@@ -36,6 +38,8 @@ export class HistogramChart extends HTMLElement {
     this.cursor = -1;
     /** @type {(() => void)[]} */
     this.cleanups = [];
+    /** @type {ReturnType<typeof setTimeout>|undefined} asks again after an estimate */
+    this.settle = undefined;
   }
 
   connectedCallback() {
@@ -45,7 +49,11 @@ export class HistogramChart extends HTMLElement {
       // below only ever shrinks for it, which keeps a paused list's place.
       if (s.data) this.hidden = false;
       this.render(s.data);
+      // A sampled answer settles by itself: asked again until the backend says it is exact.
+      clearTimeout(this.settle);
+      if (s.data?.approximate) this.settle = setTimeout(() => histogram.refresh(), SETTLE_MS);
     }));
+    this.cleanups.push(() => clearTimeout(this.settle));
     // Until it is shown (its first answer) the chart has no width: the window's is near it.
     histogram.setBuckets((document.documentElement.clientWidth - 24) / BAR_PX);
     const ro = new ResizeObserver(() => {
