@@ -9,13 +9,16 @@ A request is ``fields.request_id`` (our writer's `LogContext`) or ``fields.trace
 A span's figures come from its entries:
 
 - ``start``: its earliest entry, or for a closed span the close time minus its duration when
-  that is earlier (the span began before its first record);
+  that is earlier (the span began before its first record), and no later than any span nested
+  in it (the duration is rounded to the microsecond);
 - ``end``: the time of its ``span closed`` record (written with span timing on), None while
   there is none (still open, or a format that writes none: OpenTelemetry, tracing);
 - ``duration_ms``: the close record's ``fields.duration_ms``; for an open span the time from
   its start to its last entry so far;
 - ``entry_count``: entries whose ``span.id`` is the span, the close record included;
 - ``level``: the worst level among them and among the entries of the spans nested in it.
+
+Spans come in tree order: by start, each followed by the spans nested in it (by start too).
 
 Kept free of pydantic so the command line could use it too.
 """
@@ -223,9 +226,39 @@ def summarize_spans(entries: Iterable[Entry]) -> list[dict[str, Any]]:
             acc = spans[span[0]] = _Acc(span[0], span[1], span[2], stamp, stamp)
         _add(acc, entry, stamp, span)
     _inherit_levels(spans)
-    rows = [_row(acc) for acc in spans.values()]
-    rows.sort(key=lambda row: (row["start"], row["id"]))
-    return rows
+    return _tree_order([_row(acc) for acc in spans.values()])
+
+
+def _tree_order(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` by start, each span followed by the spans nested in it (also by start).
+
+    A span begins no later than any span nested in it: a start estimated from the close record
+    (rounded to the microsecond) may land a microsecond after its child's, so it is moved back.
+    """
+    by_id = {row["id"]: row for row in rows}
+    for row in rows:  # walk up from each span, at most once through each ancestor
+        seen, parent = {row["id"]}, by_id.get(row["parent_id"])
+        while parent is not None and parent["id"] not in seen:
+            seen.add(parent["id"])
+            parent["start"] = min(parent["start"], row["start"])
+            parent = by_id.get(parent["parent_id"])
+    children: dict[str | None, list[dict[str, Any]]] = {}
+    for row in rows:
+        parent_id = row["parent_id"] if row["parent_id"] in by_id else None
+        children.setdefault(parent_id, []).append(row)
+    ordered: list[dict[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(parent_id: str | None) -> None:
+        for row in sorted(children.get(parent_id, []), key=lambda r: (r["start"], r["id"])):
+            if row["id"] not in placed:  # a cycle of parent ids is placed once
+                placed.add(row["id"])
+                ordered.append(row)
+                place(row["id"])
+
+    place(None)
+    ordered += sorted((r for r in rows if r["id"] not in placed), key=lambda r: r["start"])
+    return ordered
 
 
 def _add(acc: _Acc, entry: Entry, stamp: str, span: tuple[str, str | None, str]) -> None:

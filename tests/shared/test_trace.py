@@ -12,7 +12,7 @@ import orjson
 import pytest
 
 from shared.reader.query import iter_logs
-from shared.reader.trace import collect_trace
+from shared.reader.trace import collect_trace, summarize_spans
 from shared.writer.config import LogConfig
 from shared.writer.context import LogContext, Span, span
 from shared.writer.setup import get_logger, init_logging, reset_logging
@@ -241,3 +241,29 @@ class TestForeignFormats:
         assert set(spans) == {"request", "db"}
         assert spans["db"]["parent_id"] == "request"
         assert spans["request"]["level"] == "error"
+
+
+class TestTreeOrder:
+    @staticmethod
+    def _entry(stamp: str, span_id: str, parent: str | None, **extra: Any) -> dict[str, Any]:
+        return {
+            "timestamp": stamp,
+            "level": "info",
+            "category": "performance" if extra else "system",
+            "message": "span closed" if extra else "work",
+            "fields": extra,
+            "span": {"name": span_id, "id": span_id, "parent_id": parent},
+        }
+
+    def test_a_parent_comes_first_though_its_rounded_start_is_a_microsecond_late(self) -> None:
+        """Close time minus a rounded duration may fall after the child's first entry: the
+        parent still comes first, starting with its child, and each child follows its parent."""
+        entries = [
+            self._entry("2026-01-01T00:00:00.000001Z", "child", "parent"),
+            self._entry("2026-01-01T00:00:00.000003Z", "child", "parent", duration_ms=0.002),
+            self._entry("2026-01-01T00:00:00.000000Z", "other", None),
+            self._entry("2026-01-01T00:00:00.000004Z", "parent", None, duration_ms=0.002),
+        ]
+        rows = summarize_spans(entries)
+        assert [row["id"] for row in rows] == ["other", "parent", "child"]
+        assert rows[1]["start"] == rows[2]["start"] == "2026-01-01T00:00:00.000001Z"
