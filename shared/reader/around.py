@@ -15,9 +15,14 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from shared.reader.engine import InvalidCursor, newest_entries
+from shared.reader.engine import (
+    BISECT_SLACK,
+    InvalidCursor,
+    bisect_by_time,
+    line_start_after,
+    newest_entries,
+)
 from shared.reader.match import Criteria, Matcher
-from shared.reader.parse import timestamp_of_line
 from shared.reader.scan import ScanStats, chunks_forward
 from shared.reader.sources import OpenFile, OpenSource, format_id, open_set, parse_id
 from shared.reader.textmode import is_text, text_forward
@@ -27,8 +32,6 @@ __all__ = ["MAX_AROUND", "entries_around"]
 
 #: Most entries asked for on either side.
 MAX_AROUND = 1000
-#: How much of another source is read before the bisected place (lines a little out of order).
-SLACK = 64 * 1024
 _EVERY = Matcher(Criteria())
 Entry = dict[str, Any]
 Key = tuple[str, int]
@@ -145,35 +148,7 @@ def _with_ids(records: list[Entry], item: OpenFile, offset: int) -> list[Entry]:
 
 def _bisect(source: OpenSource, stamp: str) -> tuple[int, int]:
     """Where in ``source`` to start reading for entries from ``stamp`` on: a little before."""
-    index = len(source.files) - 1
-    while index > 0 and (_time_after(source.files[index], 0) or "") > stamp:
-        index -= 1
-    item = source.files[index]
-    low, high = 0, item.end
-    while high - low > SLACK:
-        middle = (low + high) // 2
-        found = _time_after(item, middle)
-        if found is None or found >= stamp:
-            high = middle
-        else:
-            low = middle
-    return index, _line_start(item, max(0, low - SLACK))
-
-
-def _time_after(item: OpenFile, offset: int) -> str | None:
-    lines = item.pread(min(SLACK, item.end - offset), offset).split(b"\n")[:-1]
-    for line in lines[1:] if offset else lines:
-        stamp = timestamp_of_line(line)
-        if stamp is not None:
-            return stamp
-    return None
-
-
-def _line_start(item: OpenFile, offset: int) -> int:
-    """The start of the first line at or after ``offset``."""
-    if offset == 0:
-        return 0
-    if is_text(item):
-        return 0  # text entries span lines: their grouping is only known from the start
-    newline = item.pread(min(16 * 1024 * 1024, item.end - offset + 1), offset - 1).find(b"\n")
-    return item.end if newline < 0 else offset + newline
+    index, item, low, _ = bisect_by_time(source, stamp, inclusive=True)
+    offset = max(0, low - BISECT_SLACK)  # a little before: lines slightly out of order
+    # Text entries span lines: their grouping is only known from the file's start.
+    return index, 0 if offset == 0 or is_text(item) else line_start_after(item, offset)

@@ -375,7 +375,21 @@ def _bisect(source: OpenSource, key: Key, stats: ScanStats) -> _Start:
     source written in time order; a little later is re-read, and leading entries not before
     ``key`` are skipped, so lines slightly out of order near it are placed as the merge would.
     """
-    stamp = key[0]
+    index, item, _, high = bisect_by_time(source, key[0], inclusive=False)
+    end = _line_start_after(item, min(item.end, high + BISECT_SLACK))
+    return _Start(index, end, below=key)
+
+
+def bisect_by_time(
+    source: OpenSource, stamp: str, *, inclusive: bool
+) -> tuple[int, OpenFile, int, int]:
+    """Where ``stamp`` falls in ``source``, by its lines' times: ``(file index, file, low,
+    high)``, the offsets at most `BISECT_SLACK` apart, lines before ``low`` older than
+    ``stamp`` and lines from ``high`` on newer (or, ``inclusive``, at least as new).
+
+    Exact for a source written in time order; callers re-read a little around it for lines
+    slightly out of order.
+    """
     index = len(source.files) - 1
     while index > 0 and (_time_after(source.files[index], 0) or "") > stamp:
         index -= 1
@@ -384,12 +398,16 @@ def _bisect(source: OpenSource, key: Key, stats: ScanStats) -> _Start:
     while high - low > BISECT_SLACK:
         middle = (low + high) // 2
         found = _time_after(item, middle)
-        if found is None or found > stamp:
+        if found is None or found > stamp or (inclusive and found == stamp):
             high = middle
         else:
             low = middle
-    end = _line_start_after(item, min(item.end, high + BISECT_SLACK))
-    return _Start(index, end, below=key)
+    return index, item, low, high
+
+
+def line_start_after(item: OpenFile, offset: int) -> int:
+    """The start of the first line at or after ``offset`` (the file's end when none)."""
+    return _line_start_after(item, offset)
 
 
 def _time_after(item: OpenFile, offset: int) -> str | None:
