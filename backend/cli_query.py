@@ -18,12 +18,13 @@ import math
 import os
 import re
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
+from backend._helpformat import HelpFormatter
 from backend._location import LocationError, Shown, add_location_arguments, shown_log
 from shared.reader.engine import CursorNotFound, InvalidCursor, newest_entries
 from shared.reader.match import Criteria, Matcher
@@ -34,7 +35,10 @@ from shared.writer.escape import PRINT_LIMIT, escape, escape_json
 if TYPE_CHECKING:
     from backend._dirs import ViewerDirs
 
-__all__ = ["add_filters", "main", "register"]
+__all__ = ["COMMANDS", "add_filters", "main", "register"]
+
+#: The subcommands this module runs.
+COMMANDS = ("query", "tail")
 
 _RELATIVE = re.compile(r"(\d+(?:\.\d+)?)([smhdw])")
 _UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
@@ -42,21 +46,42 @@ _LEVEL_COLORS = {"trace": "2", "debug": "34", "info": "32", "warn": "33", "error
 _CATEGORY_WIDTH = max(len(name) for name in CATEGORIES)
 
 
-def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+def register(
+    subparsers: argparse._SubParsersAction[argparse.ArgumentParser],
+    commands: Collection[str] = COMMANDS,
+) -> None:
     """Add the ``query`` and ``tail`` subcommands to ``msc-logs``.
 
     Args:
         subparsers: The main parser's subparsers.
+        commands: Only these of them (`main` registers just the one it runs: every option
+            added costs start-up time).
     """
+    if "query" in commands:
+        _add_query(subparsers)
+    if "tail" in commands:
+        _add_tail(subparsers)
+
+
+def _add_query(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     query = subparsers.add_parser(
-        "query", help="print the last matching log entries", description=_QUERY_HELP
+        "query",
+        help="print the last matching log entries",
+        description=_QUERY_HELP,
+        formatter_class=HelpFormatter,
     )
     add_filters(query)
     query.add_argument("--limit", type=_positive, default=100, help="at most N entries (100)")
     query.add_argument("--before", metavar="ID", help="only entries older than this entry id")
     query.set_defaults(func=run_query, cli_parser=query)
+
+
+def _add_tail(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     tail = subparsers.add_parser(
-        "tail", help="print the last entries, then follow the log", description=_TAIL_HELP
+        "tail",
+        help="print the last entries, then follow the log",
+        description=_TAIL_HELP,
+        formatter_class=HelpFormatter,
     )
     add_filters(tail)
     tail.add_argument("-n", type=_count, default=10, metavar="N", help="start with N entries (10)")
@@ -318,21 +343,26 @@ def _quiet_broken_pipe() -> Iterator[None]:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """A stand-alone ``msc-logs`` parser holding just these subcommands (and the location
-    options before them, as the full parser has them)."""
-    parser = argparse.ArgumentParser(prog="msc-logs")
+def build_parser(commands: Collection[str] = COMMANDS) -> argparse.ArgumentParser:
+    """A stand-alone ``msc-logs`` parser holding just these subcommands, or only those named in
+    ``commands`` (and the location options before them, as the full parser has them)."""
+    parser = argparse.ArgumentParser(prog="msc-logs", formatter_class=HelpFormatter)
     add_location_arguments(parser, top=True)
-    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"))
+    register(parser.add_subparsers(dest="command", required=True, metavar="COMMAND"), commands)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, command: str | None = None) -> int:
     """Run ``query`` or ``tail`` with ``argv``; returns the exit code.
+
+    Args:
+        argv: The arguments (default: ``sys.argv[1:]``).
+        command: The subcommand ``argv`` names, when the caller knows it: only its parser is
+            built.
 
     The viewer's directories are looked up only for ``--own-log``.
     """
-    args = build_parser().parse_args(argv)
+    args = build_parser(COMMANDS if command is None else (command,)).parse_args(argv)
     code: int = args.func(args, None)
     return code
 
