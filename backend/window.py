@@ -4,7 +4,8 @@ The window shows ``frontend/index.html`` (served by pywebview's local HTTP serve
 directory. The page reaches the backend only through ``window.pywebview.api`` — every registered
 command plus the desktop-only ``choose_export_path``, ``start_demo`` and ``open_own_log``
 (`backend.desktop._api`) — and receives events through one ``evaluate_js`` call per batch
-(`backend.desktop._pump`).
+(`backend.desktop._pump`). Files and folders dropped onto the window open as File ▸ Open opens
+them (`backend.desktop._drop`).
 
 The app only reads the directory it shows: its own records go to the viewer's own log
 (`backend._ownlog`; the console only when it shows that log), its one-instance lock and focus
@@ -31,9 +32,11 @@ from backend._location import LocationError, Shown, shown_log
 from backend._ownlog import start_viewer_logging
 from backend.desktop._dialog import show_error, wants_dialog
 from backend.desktop._instance import FocusServer, ask_to_focus, socket_path
+from backend.desktop._render import prepare_drawing
 from backend.desktop._state import InstanceLock
 from backend.devserver import default_frontend_dir
 from shared.writer.config import LoggingError
+from shared.writer.setup import get_logger
 
 __all__ = ["add_arguments", "chromium_flags", "display_problem", "run_window"]
 
@@ -93,6 +96,7 @@ def run_window(args: argparse.Namespace, dirs: ViewerDirs) -> int:
         print(problem, file=sys.stderr)
         return EXIT_NO_DISPLAY
     chromium_flags(os.environ, os.geteuid() if hasattr(os, "geteuid") else None)
+    drawing = prepare_drawing(os.environ)
 
     lock = InstanceLock(dirs.lock_file(shown.log_dir))
     try:
@@ -111,7 +115,7 @@ def run_window(args: argparse.Namespace, dirs: ViewerDirs) -> int:
         print(f"msc-logs: {note}", file=sys.stderr)
     try:
         frontend_dir: Path = (args.frontend_dir or default_frontend_dir()).resolve()
-        return _open(shown, dirs, frontend_dir, socket_path(lock.path))
+        return _open(shown, dirs, frontend_dir, socket_path(lock.path), drawing)
     finally:
         lock.release()
 
@@ -123,12 +127,15 @@ def _failed(message: str, dialog: bool) -> int:
     return EXIT_FAILED
 
 
-def _open(shown: Shown, dirs: ViewerDirs, frontend_dir: Path, focus_socket: Path) -> int:
+def _open(
+    shown: Shown, dirs: ViewerDirs, frontend_dir: Path, focus_socket: Path, drawing: dict[str, Any]
+) -> int:
     # Imported only now: Qt and pywebview take ~0.3 s to import, which `msc-logs query` and the
     # no-display path should not pay.
     from backend.desktop._app import DesktopApp  # noqa: PLC0415 - see above
     from backend.desktop._front import bring_to_front  # noqa: PLC0415 - imports pywebview
 
+    get_logger(__name__).info("window drawing", category="system", **drawing)
     desktop = DesktopApp(shown.log_dir, shown.app_name, frontend_dir, dirs)
     focus = FocusServer(focus_socket, lambda: bring_to_front(desktop.window))
     try:

@@ -72,6 +72,10 @@ class CdpPage:
         if b" 101 " not in head.split(b"\r\n", 1)[0]:
             raise CdpError(f"websocket upgrade refused: {head[:200]!r}")
 
+    def set_timeout(self, seconds: float) -> None:
+        """Wait up to ``seconds`` for each answer from now on (a long evaluation in a bench)."""
+        self._sock.settimeout(seconds)
+
     def evaluate(self, expression: str, *, await_promise: bool = False) -> Any:
         """Evaluate ``expression`` in the page and return its value (JSON-serializable).
 
