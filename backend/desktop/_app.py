@@ -31,6 +31,7 @@ from backend.desktop._api import (
     command_functions,
     desktop_functions,
 )
+from backend.desktop._drop import DropOpener, install_drop_target
 from backend.desktop._open import LogOpener, RecentLogs
 from backend.desktop._pump import EventPump
 from backend.desktop._state import GeometryKeeper, load_geometry
@@ -70,6 +71,7 @@ class DesktopApp:
         self.opener = LogOpener(RecentLogs(dirs.recent_file))
         self.recent = [p for p in self.opener.recent.list() if p != log_dir]
         self.opener.recent.add(log_dir)
+        self.drops = DropOpener(self.opener, self.broadcaster, WINDOW_CLIENT)
         self.keeper = GeometryKeeper(dirs.geometry_file, load_geometry(dirs.geometry_file))
         self.window = self._create_window()
         queue = self.broadcaster.subscribe(WINDOW_CLIENT)
@@ -92,6 +94,7 @@ class DesktopApp:
             raise RuntimeError("pywebview did not create the window")
         window.expose(*command_functions(self.app, WINDOW_CLIENT))
         window.expose(*desktop_functions(self._save_dialog, self.demo, self.own_log, self.opener))
+        window.events.before_show += self._on_before_show
         window.events.loaded += self._on_loaded
         window.events.resized += self.keeper.resized
         window.events.moved += self.keeper.moved
@@ -151,6 +154,10 @@ class DesktopApp:
             return self.window.evaluate_js(script) is True
         except JavascriptException:
             return None
+
+    def _on_before_show(self) -> None:
+        # On the GUI thread, once the Qt window and its web view exist.
+        install_drop_target(self.window, self.drops)
 
     def _on_loaded(self) -> None:
         # Every (re)load: a reload forgets what the previous page was told.

@@ -35,6 +35,7 @@ import { viewState } from './view-state.js';
 import { watchConnection } from './bridge/transport.js';
 import { logInfo } from './log-info.js';
 import { logStore } from './store.js';
+import './drop.js'; // what became of a drop onto the desktop window
 
 /** @type {(() => void) | null} */
 let stopStreaming = null;
