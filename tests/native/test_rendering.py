@@ -8,7 +8,9 @@ from pathlib import Path
 from harness import LaunchViewer, write_entries
 
 from backend.desktop._render import (
+    JS_FLAGS,
     has_render_node,
+    lean_javascript,
     limit_malloc_arenas,
     software_without_gpu,
 )
@@ -54,6 +56,26 @@ class TestSoftwareWithoutGpu:
         assert limit_malloc_arenas()
 
 
+class TestLeanJavascript:
+    def test_adds_the_flag_after_the_others(self) -> None:
+        """``--js-flags=--optimize-for-size`` joins the flags already set (``--no-sandbox``)."""
+        environ = {"QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
+        assert lean_javascript(environ)
+        assert environ["QTWEBENGINE_CHROMIUM_FLAGS"] == f"--no-sandbox {JS_FLAGS}"
+
+    def test_sets_it_alone(self) -> None:
+        """No flags yet: the variable holds only it."""
+        environ: dict[str, str] = {}
+        assert lean_javascript(environ)
+        assert environ == {"QTWEBENGINE_CHROMIUM_FLAGS": JS_FLAGS}
+
+    def test_the_user_js_flags_win(self) -> None:
+        """``--js-flags`` of the user's own are left as they are."""
+        environ = {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--max-old-space-size=4096"}
+        assert not lean_javascript(environ)
+        assert environ == {"QTWEBENGINE_CHROMIUM_FLAGS": "--js-flags=--max-old-space-size=4096"}
+
+
 class TestInTheWindow:
     def test_the_window_says_how_it_draws(self, launch: LaunchViewer, tmp_path: Path) -> None:
         """The viewer's own log records the choice: software here unless a GPU is present."""
@@ -64,3 +86,4 @@ class TestInTheWindow:
         assert record["fields"]["scene_graph"] == expected
         assert record["fields"]["gpu"] is has_render_node()
         assert record["fields"]["malloc_arenas"] == 2
+        assert JS_FLAGS in record["fields"]["chromium_flags"].split()
