@@ -272,6 +272,42 @@ def _scroll_rows(
     return rows
 
 
+#: The floor: an empty Qt WebEngine window (a blank page), what any such window costs.
+EMPTY_WINDOW = """
+import sys
+from PyQt6.QtCore import QTimer, QUrl
+from PyQt6.QtWebEngineWidgets import QWebEngineView
+from PyQt6.QtWidgets import QApplication
+app = QApplication(sys.argv)
+view = QWebEngineView()
+view.resize(1120, 720)
+view.setHtml("<p>empty</p>")
+view.show()
+QTimer.singleShot(int(float(sys.argv[1]) * 1000), app.quit)
+app.exec()
+"""
+
+
+def empty_window_row(x: XServer, settle: float) -> list[str]:
+    """The memory of an empty Qt WebEngine window set up as ours (backend/desktop/_render.py)."""
+    from backend.desktop._render import prepare_drawing
+
+    env = {**os.environ, "DISPLAY": x.display}
+    env.setdefault("QTWEBENGINE_CHROMIUM_FLAGS", "--no-sandbox")
+    prepare_drawing(env)
+    process = subprocess.Popen([sys.executable, "-c", EMPTY_WINDOW, str(settle + 30)], env=env)
+    try:
+        time.sleep(settle)
+        pid = process.pid
+        renderer = max(descendants(pid), key=lambda p: memory(p)["rss"])
+        mem = [memory(renderer), memory(pid)]
+    finally:
+        process.kill()
+        process.wait()
+    cells = [memory_cell(m) for m in mem]
+    return ["0", "empty Qt WebEngine window (the floor)", "—", "—", "—", *cells, *cells]
+
+
 def scroll_table(sizes: list[int], settle: float) -> str:
     """Both contenders at every size, on one private X server."""
     x = XServer("1280x800x24")
@@ -280,6 +316,7 @@ def scroll_table(sizes: list[int], settle: float) -> str:
         with tempfile.TemporaryDirectory(prefix="msc-bench-") as tmp:
             work = Path(tmp)
             (work / "config").mkdir()
+            rows.append(empty_window_row(x, settle))
             for size in sizes:
                 rows += scroll_window(x, work, size, settle)
                 rows += scroll_chromium(x, work, size, settle)
