@@ -24,7 +24,14 @@ from typing import Any
 from shared.reader.match import Matcher
 from shared.reader.parse import is_ours, line_records, parse_ours, timestamp_of_line
 from shared.reader.records import MalformedLineError
-from shared.reader.scan import Chunk, ScanStats, candidate_lines, chunks_backward, chunks_forward
+from shared.reader.scan import (
+    Chunk,
+    ScanStats,
+    candidate_lines,
+    chunks_backward,
+    chunks_forward,
+    sieved_backward,
+)
 from shared.reader.sources import LogSet, OpenFile, OpenSource, format_id, open_set, parse_id
 from shared.reader.textmode import is_text, level_words, text_backward, text_forward
 
@@ -220,7 +227,13 @@ def _file_backward(
         for offset, records in text_backward(item, end, stats, words, matcher.search_anchor):
             yield offset, _matching(records, offset, item, matcher)
         return
-    for chunk in chunks_backward(item.pread, end, stats):
+    anchor = matcher.search_anchor
+    chunks = (
+        chunks_backward(item.pread, end, stats)
+        if anchor is None or item.compressed
+        else sieved_backward(item.fd, item.pread, end, stats, anchor.in_range)
+    )
+    for chunk in chunks:
         for offset, line in reversed(_chunk_lines(chunk, matcher, item, stats)):
             yield offset, _evaluate(line, offset, item, matcher, stats)
 

@@ -42,7 +42,7 @@ import orjson
 
 from shared.reader.parse import entry_texts, is_ours
 from shared.reader.records import CATEGORIES, LEVEL_RANK, LEVELS, format_timestamp
-from shared.reader.search import contains_folded, folded_at, utf8
+from shared.reader.search import contains_folded, exact_at, folded_at, utf8
 
 if TYPE_CHECKING:
     from shared.reader.where_match import CompiledWhere
@@ -83,10 +83,10 @@ class SearchAnchor:
         """Whether ``line`` may match."""
         return self.in_range(line, 0, len(line))
 
-    def in_range(self, buf: bytes, lo: int, hi: int) -> bool:
+    def in_range(self, buf: bytes | bytearray, lo: int, hi: int) -> bool:
         """Whether ``buf[lo:hi]`` holds a needle or an extra (so a line there may match)."""
         return any(folded_at(buf, needle, lo, hi) >= 0 for needle in self.needles) or any(
-            buf.find(extra, lo, hi) >= 0 for extra in self.extras
+            exact_at(buf, extra, lo, hi) >= 0 for extra in self.extras
         )
 
 

@@ -9,6 +9,7 @@ hit costs one pass of a string search per chunk and no Python work per line.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,12 @@ from shared.reader.sources import Pread
 FIRST_CHUNK = 64 * 1024  # small first read: "the last 100" is usually in the last few KiB
 MAX_CHUNK = 1024 * 1024
 MAX_LINE = 16 * 1024 * 1024  # longer lines are reported as malformed, never loaded
+#: A search reads its file into one buffer of this size, reused, and copies out only the chunks
+#: that can hold a hit (`sieved_backward`): reading and searching ran at 5.6 GB/s here against
+#: 5.2 GB/s for a new 1 MiB ``bytes`` per chunk, the copy from the page cache being the bound.
+SIEVE_CHUNK = 4 * 1024 * 1024
+#: Whether ``buf[lo:hi]`` can hold a line that matches (`shared.reader.match.SearchAnchor`).
+MayHold = Callable[[bytearray, int, int], bool]
 #: A line in neither our layout nor pino's (whose levels the scan tokens find).
 _FOREIGN = rb"(?!" + OURS_LAYOUT + rb'|\{"level":[1-6]0,"time":)'
 _FOREIGN_START = re.compile(rb"\n" + _FOREIGN)
@@ -113,6 +120,31 @@ def chunks_backward(
         yield Chunk(start, buf, lo, len(buf))
         end = start + lo
         size = min(size * 2, MAX_CHUNK)
+
+
+def sieved_backward(
+    fd: int, pread: Pread, end: int, stats: ScanStats, may_hold: MayHold
+) -> Iterator[Chunk]:
+    """`chunks_backward` for a search of the file open as ``fd``: `SIEVE_CHUNK` at a time into
+    one buffer; a chunk ``may_hold`` rules out is passed over without being copied out."""
+    buf = bytearray(SIEVE_CHUNK)
+    view = memoryview(buf)
+    while end > 0:
+        stats.check()
+        start = max(0, end - SIEVE_CHUNK)
+        size = os.preadv(fd, [view[: end - start]], start)
+        stats.scanned_bytes += size
+        if size < end - start:
+            return  # the file was truncated under us (as in `chunks_backward`)
+        lo = buf.find(b"\n", 0, size - 1) + 1 if start else 0
+        if start and lo == 0:  # one line longer than the buffer
+            line_start = _line_start(pread, start, stats)
+            yield _long_line(pread, line_start, end - line_start, stats)
+            end = line_start
+            continue
+        if may_hold(buf, lo, size):
+            yield Chunk(start, bytes(view[:size]), lo, size)
+        end = start + lo
 
 
 def chunks_forward(pread: Pread, start: int, end: int, stats: ScanStats) -> Iterator[Chunk]:
