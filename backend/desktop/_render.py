@@ -5,11 +5,12 @@
   Qt Quick's OpenGL scene graph and are read back for the widget: scrolling ran at 50 ms a frame
   under Xvfb. Qt Quick's software renderer paints them straight into the widget (about 17 ms;
   `bench/desktop.py`). With a GPU, nothing changes; ``QT_QUICK_BACKEND`` set by the user wins.
-- **V8 optimised for size.** Chromium's V8 lets a page's heap grow far past what it holds
-  before collecting, and a list scrolled through 100,000 entries leaves much garbage (rows'
-  nodes, the pages of entries as they arrived): the renderer held 565 to 646 MB after scrolling,
-  against 452 to 462 MB with ``--js-flags=--optimize-for-size``, with the same frame times and load
-  time (`bench/desktop.py`). Flags of the user's own (``--js-flags`` already given) win.
+- **No V8 compilation cache.** pywebview hands every answer to the page, and the event pump
+  every batch of entries, as a script of its own (``evaluate_js``) holding the JSON, and V8
+  keeps compiled scripts in a cache though none of these ever runs twice: after 100,000 entries
+  were paged in and scrolled through, the renderer held 574 to 601 MB, against 369 MB with
+  ``--js-flags=--no-compilation-cache``, frame times unchanged (`bench/desktop.py`).
+  ``--js-flags`` of the user's own win.
 - **Two malloc arenas.** pywebview answers every call from the page on a thread of its own, and
   glibc gives threads arenas of their own (up to 8 per core) that keep what was freed in them:
   after 100,000 entries were paged into the window, the process held 232 MB of private memory
@@ -35,7 +36,7 @@ M_ARENA_MAX = -8
 ARENAS = 2
 #: Qt WebEngine reads Chromium's command-line flags from this variable.
 CHROMIUM_FLAGS = "QTWEBENGINE_CHROMIUM_FLAGS"
-JS_FLAGS = "--js-flags=--optimize-for-size"
+JS_FLAGS = "--js-flags=--no-compilation-cache"
 
 
 #: Where Linux lists its GPUs' device nodes.

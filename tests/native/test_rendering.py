@@ -58,7 +58,7 @@ class TestSoftwareWithoutGpu:
 
 class TestLeanJavascript:
     def test_adds_the_flag_after_the_others(self) -> None:
-        """``--js-flags=--optimize-for-size`` joins the flags already set (``--no-sandbox``)."""
+        """``--js-flags=--no-compilation-cache`` joins the flags already set (``--no-sandbox``)."""
         environ = {"QTWEBENGINE_CHROMIUM_FLAGS": "--no-sandbox"}
         assert lean_javascript(environ)
         assert environ["QTWEBENGINE_CHROMIUM_FLAGS"] == f"--no-sandbox {JS_FLAGS}"
