@@ -30,6 +30,7 @@ from shared.reader.engine import CursorNotFound, InvalidCursor, newest_entries
 from shared.reader.match import Criteria, Matcher
 from shared.reader.records import CATEGORIES, LEVELS
 from shared.reader.scan import ScanStats
+from shared.reader.sources import unreadable_files
 from shared.writer.escape import PRINT_LIMIT, escape, escape_json
 
 if TYPE_CHECKING:
@@ -213,6 +214,7 @@ def run_query(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
     with _quiet_broken_pipe():
         printer.write(page.entries)
         _report_malformed(page.stats)
+        _report_unreadable("query", shown)
     return 0
 
 
@@ -236,6 +238,7 @@ def run_tail(args: argparse.Namespace, dirs: ViewerDirs | None = None) -> int:
     # point: the history is read to the end, and what the follower finds of it is not repeated.
     printed: set[str] = set()
     with LogFollower(log_dir, app_name) as follower, _quiet_broken_pipe():
+        _report_unreadable("tail", shown)
         if args.n:
             start = follower.start_cursor
             page = newest_entries(log_dir, matcher, args.n, app_name, start)
@@ -330,6 +333,13 @@ def _report_malformed(stats: ScanStats) -> None:
             f" first: {escape(name)} at byte {offset}: {escape(reason)}",
             file=sys.stderr,
         )
+
+
+def _report_unreadable(command: str, shown: Shown) -> None:
+    """One line on stderr per file of the log that is there but cannot be read (the rest was)."""
+    for item in unreadable_files(shown.log_dir, shown.app_name):
+        path = escape(str(item.path))
+        print(f"msc-logs {command}: cannot read {path}: {item.reason}", file=sys.stderr)
 
 
 @contextlib.contextmanager

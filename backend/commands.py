@@ -40,6 +40,7 @@ from shared._metrics import SNAPSHOT_MESSAGE, PerformanceMetrics, get_metrics
 from shared.reader.files import clear_log_files, log_files, summarize
 from shared.reader.match import compile_regex
 from shared.reader.query import LogQuery, iter_logs, query_logs
+from shared.reader.sources import unreadable_files
 from shared.reader.watch import watch_mode
 from shared.reader.where import WhereError, parse_where
 from shared.writer.setup import get_logger
@@ -388,7 +389,10 @@ def get_log_info(app: AppContext) -> dict[str, Any]:
     `MALFORMED_SCAN_BYTES` of the set (``scanned_all`` says whether that was everything), so
     they are lower bounds for larger sets; a line still being written is not counted.
     ``estimated_entries`` is about how many lines the whole set holds. ``live`` says how new
-    entries are noticed: ``{"mode": "inotify" | "polling", "reason"}``.
+    entries are noticed: ``{"mode": "inotify" | "polling", "reason"}``. ``unreadable`` lists
+    the files that are there but cannot be opened: ``[{name, source, code, reason}]`` (``code``
+    e.g. ``EACCES``, ``reason`` e.g. ``permission denied``); the rest is read. When nothing can
+    be read, the command fails (``permission_denied``) as for an unreadable directory.
     """
     files = log_files(app.log_dir, app.app_name)
     summary = summarize(app.log_dir, app.app_name, MALFORMED_SCAN_BYTES, app.line_counts)
@@ -402,6 +406,10 @@ def get_log_info(app: AppContext) -> dict[str, Any]:
         "malformed": summary["raw"] + summary["skipped"],
         **summary,
         "live": {"mode": mode, "reason": reason},
+        "unreadable": [
+            {"name": item.name, "source": item.source, "code": item.code, "reason": item.reason}
+            for item in unreadable_files(app.log_dir, app.app_name)
+        ],
     }
 
 

@@ -1,9 +1,10 @@
 // @ts-check
 /**
  * `logInfo`: what `get_log_info` says about the log set shown — its sources, about how many
- * entries it holds, how many lines are shown raw or skipped and where. Kept apart from the
- * entries (store.js): it is asked for on start, on Refresh, when the log is cleared, and every
- * `POLL_MS` while the live stream runs and the page is visible.
+ * entries it holds, how many lines are shown raw or skipped and where, which of its files cannot
+ * be read (`unreadableNotice`). Kept apart from the entries (store.js): it is asked for on start,
+ * on Refresh, when the log is cleared, and every `POLL_MS` while the live stream runs and the
+ * page is visible.
  *
  * Older backends answer without `sources`, `raw`, `estimated_entries` …: every reader of
  * `logInfo.state.info` treats those keys as optional (the page then shows no source chips and a
@@ -15,10 +16,12 @@ import { listen } from './bridge/event.js';
 /**
  * @typedef {{name: string, files: string[], size: number}} SourceInfo
  * @typedef {{file: string, offset: number, reason: string}} UnparsedPlace
+ * @typedef {{name: string, source: string, code: string, reason: string}} UnreadableFile
+ *   a file of the set that is there but cannot be opened (`reason`: "permission denied" …)
  * @typedef {{log_dir: string, app_name: string, files: {name: string, size: number}[],
  *   total_size: number, malformed?: number, sources?: SourceInfo[], raw?: number,
  *   skipped?: number, unparsed?: UnparsedPlace[], estimated_entries?: number,
- *   scanned_all?: boolean}} LogInfo
+ *   scanned_all?: boolean, unreadable?: UnreadableFile[]}} LogInfo
  */
 
 /** How often the info is asked for again while streaming (a cheap command, but it reads files). */
@@ -108,6 +111,27 @@ export const logInfo = {
     };
   },
 };
+
+/** How many unreadable files the notice names; the tooltip names them all. */
+const NAMED = 3;
+
+/**
+ * "1 file cannot be read: app.log.2 (permission denied)" and a tooltip naming every such file,
+ * or '' for both when every file is read (or the backend does not say).
+ * @param {LogInfo|null} info
+ * @returns {{text: string, title: string}}
+ */
+export function unreadableNotice(info) {
+  const files = Array.isArray(info?.unreadable) ? info.unreadable : [];
+  if (!files.length) return { text: '', title: '' };
+  /** @param {UnreadableFile} f */
+  const one = (f) => `${f.name} (${f.reason})`;
+  const named = files.slice(0, NAMED).map(one).join(', ');
+  const more = files.length > NAMED ? ` and ${files.length - NAMED} more` : '';
+  const count = files.length === 1 ? '1 file cannot be read' : `${files.length} files cannot be read`;
+  const title = `The rest of the log is shown. Cannot be read:\n${files.map(one).join('\n')}`;
+  return { text: `${count}: ${named}${more}`, title };
+}
 
 /**
  * The sources worth telling apart: the info's, when there are more than one.

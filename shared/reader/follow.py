@@ -68,7 +68,8 @@ DISCOVER_EVERY_S = 1.0
 #: A plain-text entry is complete when its file has had no new line for this long (or when the
 #: next entry starts): a traceback is written line by line.
 TEXT_QUIET_S = 0.3
-_O_BINARY = getattr(os, "O_BINARY", 0)
+# Non-blocking: a FIFO named like the active file must not hang the follower (see sources.py).
+_OPEN_FLAGS = os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0)
 
 
 @dataclass(slots=True)
@@ -125,6 +126,7 @@ class LogFollower:
         self._sets: dict[str, _SetFollower] = {}
         self._discovered = 0.0
         self._discover(initial=True)
+        self._refuse_if_nothing_opens()
         self.watch_mode = "polling"
         """How `follow` learns of changes: ``inotify`` (woken by the directory's changes) or
         ``polling`` (every ``poll_interval``): see `shared.reader.watch`."""
@@ -183,6 +185,20 @@ class LogFollower:
                 from_start = self._from_start or not initial  # a new source: all of it is news
                 self._sets[name] = _SetFollower(directory, active, name, from_start=from_start)
 
+    def _refuse_if_nothing_opens(self) -> None:
+        """Raise the refusal when every source's active file is there but cannot be opened.
+
+        As `shared.reader.sources.open_set` does for a snapshot, and as an unreadable directory
+        does from its listing: a follower that can follow nothing says so instead of waiting
+        quietly. When only some are refused, the others are followed, and the refused ones are
+        tried again every poll (permissions may be fixed).
+        """
+        refused = [follower.refused for follower in self._sets.values()]
+        first = refused[0] if refused else None
+        if first is not None and all(refused):
+            self.close()
+            raise first
+
     def follow(self, stop: threading.Event) -> Iterator[FollowBatch]:
         """Yield non-empty batches as entries arrive, until ``stop`` is set.
 
@@ -237,6 +253,8 @@ class _SetFollower:
         self._origin = origin
         # A str, built once: a poll that finds nothing costs ~10 µs, Path arithmetic ~5 of them.
         self._active_path = os.path.join(directory, active)
+        self.refused: OSError | None = None
+        """Why the active file, which is there, could not be opened at the last try (else None)."""
         self._current = self._open(active, at_end=not from_start)
         # The set was empty when following began: every file that appears in it is news.
         self._fresh = self._current is None and not rotation_names(directory, active)
@@ -301,9 +319,15 @@ class _SetFollower:
 
     def _open(self, name: str, *, at_end: bool) -> _Tracked | None:
         try:
-            fd = os.open(self._dir / name, os.O_RDONLY | _O_BINARY)
-        except OSError:  # not there (yet): the next poll tries again
+            fd = os.open(os.path.join(self._dir, name), _OPEN_FLAGS)
+        except FileNotFoundError:  # not there (yet): the next poll tries again
             return None
+        except OSError as exc:  # there but refused (permissions): the next poll tries again
+            if name == self._active:
+                self.refused = exc
+            return None
+        if name == self._active:
+            self.refused = None
         stat = os.fstat(fd)
         if not S_ISREG(stat.st_mode):
             os.close(fd)

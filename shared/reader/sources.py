@@ -20,6 +20,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from errno import EIO, errorcode
 from pathlib import Path
 from stat import S_ISREG
 from types import TracebackType
@@ -33,6 +34,10 @@ LOG_EXTENSIONS = ("log", "jsonl", "ndjson", "json", "txt")
 GENERATION_PREFIX = 4096
 _PROBE = 64 * 1024
 _O_BINARY = getattr(os, "O_BINARY", 0)
+# A FIFO named like a log file would block a plain O_RDONLY open until some writer came along;
+# for regular files the flag changes nothing.
+_O_NONBLOCK = getattr(os, "O_NONBLOCK", 0)
+_OPEN_FLAGS = os.O_RDONLY | _O_BINARY | _O_NONBLOCK
 _EXT = "|".join(LOG_EXTENSIONS)
 _DOTTED = tuple(f".{ext}" for ext in LOG_EXTENSIONS)
 _DATE = r"\d{4}-?\d{2}-?\d{2}(?:[-_T]?\d{2}(?:[-:]?\d{2}){0,2}(?:[._]\d+)?)?"
@@ -366,15 +371,59 @@ class OpenSource:
     files: list[OpenFile]
 
 
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """A file of a source that is there but could not be opened (permissions, say).
+
+    A file that vanished between the listing and the open is no such file: rotation renames
+    files all the time, and the walk meets them under their new names.
+
+    Attributes:
+        name: The file name.
+        directory: Where it is.
+        source: The source it belongs to.
+        errno: The operating system's error number (``errno.EACCES`` …).
+    """
+
+    name: str
+    directory: Path
+    source: str
+    errno: int
+
+    @property
+    def path(self) -> Path:
+        """Where the file is."""
+        return self.directory / self.name
+
+    @property
+    def code(self) -> str:
+        """The error's symbolic name, e.g. ``EACCES``."""
+        return errorcode.get(self.errno, f"errno {self.errno}")
+
+    @property
+    def reason(self) -> str:
+        """The error's message in lower case, e.g. ``permission denied``."""
+        text = os.strerror(self.errno)
+        return text[:1].lower() + text[1:]
+
+    def error(self) -> OSError:
+        """The refusal as `os.open` raised it (a `PermissionError` for ``EACCES``)."""
+        return OSError(self.errno, os.strerror(self.errno), str(self.path))
+
+
 class LogSet:
     """An open snapshot of a log directory's sources; use as a context manager.
 
-    ``files`` lists every file, source by source, each source's oldest file first.
+    ``files`` lists every file, source by source, each source's oldest file first;
+    ``unreadable`` the files that could not be opened, source by source, newest first.
     """
 
-    def __init__(self, sources: list[OpenSource]) -> None:
+    def __init__(
+        self, sources: list[OpenSource], unreadable: list[Unreadable] | None = None
+    ) -> None:
         self.sources = sources
         self.files = [item for source in sources for item in source.files]
+        self.unreadable = unreadable or []
 
     def __enter__(self) -> LogSet:
         return self
@@ -408,7 +457,9 @@ def open_set(path: Path, app_name: str | None = None) -> LogSet:
 
     Each source's files are opened newest first: a rotation that happens meanwhile only moves
     files towards higher numbers, so the walk may meet a file twice (dropped by inode) but never
-    skips one.
+    skips one. A file that vanished since the listing is left out; one that is there but cannot
+    be opened or read (permissions, an I/O error) goes into ``unreadable``, so that whoever shows
+    the set can say so.
 
     Args:
         path: The log directory, or one log file.
@@ -416,39 +467,90 @@ def open_set(path: Path, app_name: str | None = None) -> LogSet:
 
     Returns:
         The snapshot.
+
+    Raises:
+        OSError: Nothing of the set could be opened and at least one file was refused: the
+            first refusal, naming the file (a `PermissionError` for ``EACCES``), just as an
+            unreadable directory raises from its listing.
     """
+    logset = _snapshot(path, app_name)
+    if logset.unreadable and not logset.files:
+        raise logset.unreadable[0].error()
+    return logset
+
+
+def unreadable_files(path: Path, app_name: str | None = None) -> list[Unreadable]:
+    """The files of the set that `open_set` cannot open (its ``unreadable``).
+
+    Unlike `open_set`, no error when nothing can be opened: they are then all listed.
+
+    Raises:
+        OSError: The directory cannot be listed.
+    """
+    with _snapshot(path, app_name) as logset:
+        return logset.unreadable
+
+
+def _snapshot(path: Path, app_name: str | None) -> LogSet:
     sources = find_sources(path, app_name)
-    opened: list[OpenSource] = []
     seen: set[tuple[int, int]] = set()
-    for rank, source in enumerate(sources):
-        files = []
-        for name in reversed(source.names):
+    refused: list[Unreadable] = []
+    opened = [
+        OpenSource(source.name, rank, _open_source(source, seen, refused))
+        for rank, source in enumerate(sources)
+    ]
+    return LogSet(opened, refused)
+
+
+def _open_source(
+    source: Source, seen: set[tuple[int, int]], refused: list[Unreadable]
+) -> list[OpenFile]:
+    """The files of ``source`` that could be opened, oldest first; refusals go to ``refused``."""
+    files = []
+    for name in reversed(source.names):
+        try:
             item = _open(source.directory, name, seen)
-            if item is not None:
-                item.source = source.name
-                files.append(item)
-        files.reverse()
-        opened.append(OpenSource(source.name, rank, files))
-    return LogSet(opened)
+        except FileNotFoundError:  # vanished since the listing: renamed by a rotation, or cleared
+            continue
+        except OSError as exc:
+            number = EIO if exc.errno is None else exc.errno
+            refused.append(Unreadable(name, source.directory, source.name, number))
+            continue
+        if item is not None:
+            item.source = source.name
+            files.append(item)
+    files.reverse()
+    return files
 
 
 def _open(directory: Path, name: str, seen: set[tuple[int, int]]) -> OpenFile | None:
+    """``name`` opened, or None when it is no regular file or one already met.
+
+    Raises:
+        OSError: The file could not be opened or its first bytes not read.
+    """
+    # A str path: a Path per file costs this per-query hot path more than the open itself.
+    fd = os.open(os.path.join(directory, name), _OPEN_FLAGS)
     try:
-        # A str path: a Path per file costs this per-query hot path more than the open itself.
-        fd = os.open(os.path.join(directory, name), os.O_RDONLY | _O_BINARY)
-    except OSError:  # vanished since the listing, or unreadable: not part of the snapshot
-        return None
+        item = _wrap(fd, directory, name, seen)
+    except BaseException:
+        os.close(fd)
+        raise
+    if item is None:
+        os.close(fd)
+    return item
+
+
+def _wrap(fd: int, directory: Path, name: str, seen: set[tuple[int, int]]) -> OpenFile | None:
     stat = os.fstat(fd)
     key = (stat.st_dev, stat.st_ino)
     if not S_ISREG(stat.st_mode) or key in seen:
-        os.close(fd)
         return None
     seen.add(key)
     pread, size, compressed = fd_reader(fd), stat.st_size, name.endswith(".gz")
     if compressed:
         data = _gunzip(fd, (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns))
         if data is None:
-            os.close(fd)
             return None
         pread, size = _bytes_reader(data), len(data)
     generation = compute_generation(pread, stat.st_ino)

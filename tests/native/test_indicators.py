@@ -1,11 +1,13 @@
 """The stream indicators of the real window after a real permission error (issue 16).
 
 tests/e2e/test_daily_use.py fakes the refusal in Chromium by routing the command's answer; here
-the kernel refuses. The tests run as root, whom file modes do not stop: the viewer is started
-without the two capabilities that let root pass them (``CAP_DAC_OVERRIDE``,
-``CAP_DAC_READ_SEARCH``; util-linux's ``setpriv`` drops them from its inheritable and bounding
-sets, so they are gone after its ``execve``), and so gets ``EACCES`` on a log directory of mode
-000 like any user on another user's logs. Run as another user, the mode alone does it.
+the kernel refuses, on the log directory or on the only log file in it (a file the viewer may
+not read is no file that vanished: it must not pass for an empty, live log). The tests run as
+root, whom file modes do not stop: the viewer is started without the two capabilities that let
+root pass them (``CAP_DAC_OVERRIDE``, ``CAP_DAC_READ_SEARCH``; util-linux's ``setpriv`` drops
+them from its inheritable and bounding sets, so they are gone after its ``execve``), and so gets
+``EACCES`` on a log directory or file of mode 000 like any user on another user's logs. Run as
+another user, the mode alone does it.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +32,8 @@ from harness import (
     write_entries,
 )
 
+#: Whose file `write_entries` writes: the writer's default app name.
+APP_NAME = "midi-software-center"
 #: Drops root's power over file modes for the command that follows.
 WITHOUT_DAC = (
     "setpriv",
@@ -87,35 +92,48 @@ def _launch_refused(xserver: XServer, log_dir: Path, workdir: Path) -> Viewer:
     return viewer
 
 
-@pytest.fixture
-def refused(xserver: XServer, tmp_path: Path) -> Iterator[Viewer]:
-    """A viewer on a log directory (with entries) that it may not read."""
+@dataclass
+class Refusal:
+    """A viewer, and the path whose mode (000) refuses it."""
+
+    viewer: Viewer
+    path: Path
+
+
+@pytest.fixture(params=["directory", "file"])
+def refused(request: pytest.FixtureRequest, xserver: XServer, tmp_path: Path) -> Iterator[Refusal]:
+    """A viewer on a log directory (with entries) that it may not read, or whose only log file
+    it may not read."""
     log_dir = tmp_path / "logs"
     write_entries(log_dir, ["written before the mode changed"])
-    log_dir.chmod(0)
+    path = log_dir if request.param == "directory" else log_dir / f"{APP_NAME}.log"
+    mode = path.stat().st_mode & 0o7777
+    path.chmod(0)
     viewer = _launch_refused(xserver, log_dir, tmp_path)
     try:
-        yield viewer
+        yield Refusal(viewer, path)
     finally:
         viewer.kill()
-        log_dir.chmod(0o755)
+        path.chmod(mode)
 
 
 class TestIndicatorsAfterPermissionError:
-    def test_the_refusal_is_a_permission_error(self, refused: Viewer) -> None:
-        """The first fetch and the subscription both come back ``permission_denied``."""
-        state: dict[str, Any] = refused.wait_for(
+    def test_the_refusal_is_a_permission_error(self, refused: Refusal) -> None:
+        """The first fetch and the subscription both come back ``permission_denied``, naming
+        what was refused."""
+        state: dict[str, Any] = refused.viewer.wait_for(
             f"(() => {{ const s = {STATE}; return s.error && s.streamError && s; }})()"
         )
         assert state["loaded"] is False
         assert state["error"]["code"] == state["streamError"]["code"] == "permission_denied"
+        assert state["error"]["message"] == f"Permission denied: {refused.path}"
 
-    def test_neither_indicator_is_green_and_both_agree(self, refused: Viewer) -> None:
+    def test_neither_indicator_is_green_and_both_agree(self, refused: Refusal) -> None:
         """The toolbar says Offline, the status bar Not streaming, both in the same red dot;
         the status bar's tooltip says why."""
-        refused.wait_for("window.__msc.logStore.state.streamError !== null")
+        refused.viewer.wait_for("window.__msc.logStore.state.streamError !== null")
         # Both render from the store's state; wait until neither says "Connecting…" any more.
-        now: dict[str, str] = refused.wait_for(
+        now: dict[str, str] = refused.viewer.wait_for(
             f"(() => {{ const i = {INDICATORS}; "
             "return !`${i.liveText}${i.streamText}`.includes('Connecting') && i; })()"
         )

@@ -2,14 +2,15 @@
 /**
  * `<msc-status-bar>`: streaming indicator, entry counts ("5,001 loaded of about 2.97 M": the
  * entries loaded against about how many the log set holds), the lines that are no records
- * ("12 lines shown raw · 1 skipped", a button to the list of their places), and notices (cap
- * reached, events the backend dropped, a failed refresh, short messages from `notice(text)`).
+ * ("12 lines shown raw · 1 skipped", a button to the list of their places), and notices (files
+ * of the log that cannot be read, cap reached, events the backend dropped, a failed refresh,
+ * short messages from `notice(text)`).
  * With a filter, how many entries of the whole log match it ("29,660 match in the log": the
  * histogram's totals, histogram-data.js; "about … (sampled)" when estimated).
  */
 import { formatAbout, formatCount } from '../format.js';
 import { html } from '../html.js';
-import { logInfo } from '../log-info.js';
+import { logInfo, unreadableNotice } from '../log-info.js';
 import { filteredLogs, logStore } from '../store.js';
 import { streamStatus } from '../stream-status.js';
 import { histogram } from '../histogram-data.js';
@@ -69,6 +70,7 @@ export class StatusBar extends HTMLElement {
         <span class="matches" data-ref="matches" hidden></span>
         <button type="button" class="link status__unparsed" data-ref="unparsed" hidden
           title="Lines that are no records: where they are, and a filter to show only them"></button>
+        <span class="notice notice--warn status__unreadable" data-ref="unreadable" hidden></span>
         <span class="notice notice--warn" data-ref="cap" hidden></span>
         <span class="notice notice--warn" data-ref="dropped" hidden></span>
         <span class="notice notice--error" data-ref="error" hidden></span>
@@ -113,6 +115,9 @@ export class StatusBar extends HTMLElement {
     this.show('matches', matches !== '', matches);
     const unparsed = unparsedText(info);
     this.show('unparsed', unparsed !== '', unparsed);
+    const unreadable = unreadableNotice(info);
+    this.show('unreadable', unreadable.text !== '', unreadable.text);
+    this.ref('unreadable').title = unreadable.title;
     this.show('cap', s.capReached && s.dropped > 0, `cap reached — ${formatCount(s.dropped)} oldest entries dropped from view`);
     this.show('dropped', s.eventsDropped > 0, `${formatCount(s.eventsDropped)} live events dropped (the page fell behind) — Refresh to fill the gap`);
     this.show('error', Boolean(s.error && s.loaded), s.error ? `Refresh failed: ${s.error.message}` : '');
