@@ -373,7 +373,13 @@ def main(argv: Sequence[str] | None = None, command: str | None = None) -> int:
     The viewer's directories are looked up only for ``--own-log``.
     """
     args = build_parser(COMMANDS if command is None else (command,)).parse_args(argv)
-    code: int = args.func(args, None)
+    try:
+        code: int = args.func(args, None)
+    except OSError as exc:  # nothing of the log can be read (a refused directory or file)
+        where = f" {exc.filename}" if exc.filename else ""
+        reason = (exc.strerror or str(exc)).lower()
+        print(f"msc-logs {args.command}: cannot read{escape(where)}: {reason}", file=sys.stderr)
+        return 1
     return code
 
 

@@ -122,9 +122,29 @@ class TestCommandLine:
                 timeout=DEADLINE_S,
                 check=False,
             )
-        assert done.returncode != 0
+        assert done.returncode == 1
         assert done.stdout == ""
-        assert str(active) in done.stderr
+        assert done.stderr.splitlines() == [
+            f"msc-logs query: cannot read {active}: permission denied"
+        ]
+
+    def test_query_of_an_unreadable_directory_says_so(
+        self, log_dir: Path, active: Path, write: Write, rec: Rec
+    ) -> None:
+        """A refused directory: one line naming it, exit code 1, no traceback."""
+        write(active, [rec("cannot be read")])
+        with refused(log_dir):
+            done = subprocess.run(
+                cli("query", "--dir", str(log_dir)),
+                capture_output=True,
+                text=True,
+                timeout=DEADLINE_S,
+                check=False,
+            )
+        assert done.returncode == 1
+        assert done.stderr.splitlines() == [
+            f"msc-logs query: cannot read {log_dir}: permission denied"
+        ]
 
     def test_tail_warns_then_prints_and_follows(
         self, log_dir: Path, active: Path, rotation: Path, write: Write, rec: Rec
