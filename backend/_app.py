@@ -210,6 +210,7 @@ class LogSubscription:
         self._lock = threading.Lock()
         self._clients: frozenset[str | None] = frozenset()
         self._thread: threading.Thread | None = None
+        self._follower: LogFollower | None = None
         self._stop = threading.Event()
 
     @property
@@ -252,6 +253,7 @@ class LogSubscription:
 
     def _start(self) -> None:
         follower = LogFollower(self._log_dir, self._app_name, poll_interval=FOLLOW_POLL_INTERVAL)
+        self._follower = follower
         self._stop = threading.Event()
         self._thread = threading.Thread(
             target=self._pump, args=(follower, self._stop), name="msc-log-follower", daemon=True
@@ -261,6 +263,8 @@ class LogSubscription:
     def _stop_follower(self) -> None:
         thread, self._thread = self._thread, None
         self._stop.set()
+        if self._follower is not None:
+            self._follower.wake()  # it may be asleep until its next safety poll
         if thread is not None:
             thread.join(STOP_TIMEOUT)
 

@@ -12,8 +12,9 @@ misses a change anyway (a safety poll finds news no event announced) falls back 
 
 from __future__ import annotations
 
+import contextlib
 import os
-import time
+import select
 from pathlib import Path
 from typing import Any
 
@@ -72,11 +73,16 @@ class DirectoryWatch:
     tries to watch it again.
     """
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, *, tree: bool = False) -> None:
         self.directory = directory
+        self._tree = tree  # its folders too (not those starting with "."): the dev server's page
         self.mode, self.reason = watch_mode(directory)
         self._inotify: Any = None
         self._watch: int | None = None
+        # `wake` writes here: a waiting `wait` returns at once (a follower told to stop).
+        self._wake_read, self._wake_write = os.pipe()
+        os.set_blocking(self._wake_read, False)
+        os.set_blocking(self._wake_write, False)
         if self.mode == "inotify":
             module = _inotify()
             try:
@@ -92,17 +98,31 @@ class DirectoryWatch:
                 self._arm()
 
     def wait(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` seconds for a change; whether one came (or may have)."""
+        """Wait up to ``timeout`` seconds for a change, or for `wake`; whether either came."""
         if self._inotify is None:
-            time.sleep(timeout)
-            return False
+            return self._sleep(timeout)
         if self._watch is None:  # the directory went away
             self._arm()
             if self._watch is None:
-                time.sleep(timeout)
-                return False
+                return self._sleep(timeout)
             return True  # watched again: what changed while it was not is unknown, so poll
         return self._read(timeout)
+
+    def wake(self) -> None:
+        """End a `wait` now (from another thread); the next `wait` returns at once too."""
+        with contextlib.suppress(OSError):  # closed, or a wake-up already pending
+            os.write(self._wake_write, b"w")
+
+    def _sleep(self, timeout: float) -> bool:
+        ready, _, _ = select.select([self._wake_read], [], [], timeout)
+        return self._woken(ready)
+
+    def _woken(self, ready: list[int]) -> bool:
+        if self._wake_read not in ready:
+            return False
+        with contextlib.suppress(OSError):
+            os.read(self._wake_read, 64)
+        return True
 
     def missed(self) -> bool:
         """A poll found news after `wait` timed out: whether no event announced it.
@@ -115,7 +135,14 @@ class DirectoryWatch:
         return True
 
     def close(self) -> None:
-        """Release the inotify instance."""
+        """Release the inotify instance and the wake-up pipe."""
+        self._release()
+        for fd in (self._wake_read, self._wake_write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        self._wake_read = self._wake_write = -1
+
+    def _release(self) -> None:
         if self._inotify is not None:
             self._inotify.close()
             self._inotify = None
@@ -124,15 +151,29 @@ class DirectoryWatch:
     def _arm(self) -> None:
         try:
             self._watch = self._inotify.add_watch(str(self.directory), self._mask)
+            if self._tree:
+                self._arm_folders()
         except OSError:  # not there (yet), or out of watches: sleep-and-poll meanwhile
             self._watch = None
 
+    def _arm_folders(self) -> None:
+        # Watching a folder again only returns its watch: this also takes in new folders.
+        for folder, dirs, _ in os.walk(self.directory):
+            dirs[:] = [name for name in dirs if not name.startswith(".")]
+            for name in dirs:
+                self._inotify.add_watch(os.path.join(folder, name), self._mask)
+
     def _read(self, timeout: float) -> bool:
-        events = self._inotify.read(timeout=int(timeout * 1000))
+        ready, _, _ = select.select([self._inotify.fileno(), self._wake_read], [], [], timeout)
+        woken = self._woken(ready)
+        events = self._inotify.read(timeout=0) if self._inotify.fileno() in ready else []
         if any(event.mask & self._ignored for event in events):
             self._watch = None  # the directory went away: watch it again once it is back
-        return bool(events)
+        elif events and self._tree:
+            with contextlib.suppress(OSError):
+                self._arm_folders()
+        return woken or bool(events)
 
     def _give_up(self, reason: str) -> None:
-        self.close()
+        self._release()
         self.mode, self.reason = "polling", reason

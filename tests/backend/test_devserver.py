@@ -5,12 +5,18 @@ from __future__ import annotations
 import http.client
 import re
 import signal
+import sys
+import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+
+from backend._events import Broadcaster
+from backend.devserver import FrontendWatcher
 
 PROTOCOL_STATUS = {"invalid_args": 400, "not_found": 404, "already_exists": 409}
 
@@ -195,6 +201,50 @@ class TestEvents:
         (frontend_dir / "js" / "app.js").write_text("export const ready = false; // edited\n")
         seen = events.until(lambda e: e["event"] == "dev-reload")
         assert seen[-1]["payload"] == {"path": "js/app.js"}
+
+
+class TestFrontendWatcher:
+    """The dev server's watch of the page's files (in-process): inotify, polling elsewhere."""
+
+    @staticmethod
+    def _reloads(queue: Any, until: str) -> list[str]:
+        paths: list[str] = []
+        deadline = time.monotonic() + 30
+        while until not in paths and time.monotonic() < deadline:
+            queue.wait(1.0)
+            paths += [e["payload"]["path"] for e in queue.drain() if e["event"] == "dev-reload"]
+        return paths
+
+    @pytest.mark.parametrize("inotify", [True, False])
+    def test_a_file_in_a_folder_made_after_the_start_is_watched(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inotify: bool
+    ) -> None:
+        """A new folder, then a file in it, then an edit of that file: each is a dev-reload."""
+        if not inotify:
+            monkeypatch.setitem(sys.modules, "inotify_simple", None)
+        (tmp_path / "index.html").write_text("<p>page</p>")
+        broadcaster = Broadcaster()
+        queue = broadcaster.subscribe()
+        watcher = FrontendWatcher(tmp_path, broadcaster, interval=0.05)
+        assert watcher._watch.mode == ("inotify" if inotify else "polling")
+        watcher.start()
+        try:
+            (tmp_path / "js" / "deep").mkdir(parents=True)
+            (tmp_path / "js" / "deep" / "new.js").write_text("export const a = 1;\n")
+            assert "js/deep/new.js" in self._reloads(queue, "js/deep/new.js")
+            (tmp_path / "js" / "deep" / "new.js").write_text("export const a = 22;\n")
+            assert "js/deep/new.js" in self._reloads(queue, "js/deep/new.js")
+        finally:
+            watcher.stop()
+
+    def test_stop_does_not_wait_for_a_change(self, tmp_path: Path) -> None:
+        """Asleep until a change comes (inotify), the watcher still stops at once when told."""
+        watcher = FrontendWatcher(tmp_path, Broadcaster())
+        watcher.start()
+        stopper = threading.Thread(target=watcher.stop, daemon=True)
+        stopper.start()
+        stopper.join(timeout=30)
+        assert not stopper.is_alive()
 
 
 class TestShutdown:

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from shared.reader import follow as _follow
 from shared.reader import watch as _watch
 from shared.reader.follow import LogFollower
 from shared.reader.watch import DirectoryWatch, filesystem_type, watch_mode
@@ -139,3 +140,72 @@ class TestFallback:
             got: list[Any] = follow_until(follower, lambda got: len(got) >= 3, write)
             assert follower.watch_mode == "polling"
         assert got == [0, 1, 2]
+
+
+class TestWake:
+    """A follower sleeps up to `SAFETY_POLL_S` between polls when nothing happens; a stop or
+    a text entry's quiet end must not wait for that."""
+
+    @pytest.mark.parametrize("inotify", [True, False])
+    def test_wake_ends_a_wait_at_once(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, inotify: bool
+    ) -> None:
+        """A wait of ten minutes returns (True) once another thread calls ``wake``, on an
+        inotify watch and on a polled directory alike."""
+        if not inotify:
+            monkeypatch.setitem(sys.modules, "inotify_simple", None)
+        watch = DirectoryWatch(tmp_path)
+        assert watch.mode == ("inotify" if inotify else "polling")
+        woke: list[bool] = []
+        waiter = threading.Thread(target=lambda: woke.append(watch.wait(600)), daemon=True)
+        waiter.start()
+        watch.wake()
+        waiter.join(timeout=DEADLINE_S)
+        assert woke == [True]
+        watch.close()
+
+    def test_a_stopped_follower_ends_without_waiting_for_its_safety_poll(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """``stop`` set and ``wake`` called: ``follow`` ends though its next poll is far off."""
+        monkeypatch.setattr(_follow, "SAFETY_POLL_S", 600)
+        (tmp_path / f"{APP}.log").write_bytes(line(record(0)))
+        stop = threading.Event()
+        with LogFollower(tmp_path, APP) as follower:
+            thread = threading.Thread(target=lambda: list(follower.follow(stop)), daemon=True)
+            thread.start()
+            while follower._watch is None and thread.is_alive():  # asleep in its wait
+                threading.Event().wait(0.01)
+            stop.set()
+            follower.wake()
+            thread.join(timeout=DEADLINE_S)
+            assert not thread.is_alive()
+
+    def test_a_text_entry_ends_without_another_write(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The last entry of a plain-text log (it might go on with a traceback) is yielded once
+        the file has been quiet for a while, with no event and the safety poll far off."""
+        monkeypatch.setattr(_follow, "SAFETY_POLL_S", 600)
+        log = tmp_path / f"{APP}.log"
+        log.write_text("2026-12-07 04:00:00,000 - app - INFO - first\n")
+        stop = threading.Event()
+        messages: list[str] = []
+
+        def consume() -> None:
+            for batch in follower.follow(stop):
+                messages.extend(entry["message"] for entry in batch.entries)
+                if messages:
+                    stop.set()
+
+        with LogFollower(tmp_path, APP) as follower:
+            thread = threading.Thread(target=consume, daemon=True)
+            thread.start()
+            while follower._watch is None and thread.is_alive():
+                threading.Event().wait(0.01)
+            with log.open("a") as out:
+                out.write("2026-12-07 04:00:01,000 - app - INFO - second and last\n")
+            thread.join(timeout=DEADLINE_S)
+            stop.set()
+            follower.wake()
+        assert messages == ["second and last"]
