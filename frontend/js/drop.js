@@ -7,6 +7,7 @@
  * Importing this module starts listening (main.js imports it once).
  */
 import { listen } from './bridge/event.js';
+import { bannerParts } from './components/clear-banner.js';
 
 /**
  * @typedef {{code: string, message: string}} CommandError
@@ -43,17 +44,7 @@ function showProblems(/** @type {string[]} */ problems) {
   alert.setAttribute('role', 'alert');
   // Over the toolbar rather than in the layout: the app's grid has a row for each of its parts.
   alert.style.cssText = 'position: fixed; top: 0; left: 0; right: 0; z-index: 50;';
-  const text = document.createElement('span');
-  text.className = 'banner__text';
-  text.textContent = `Not opened — ${problems.join(' · ')}`;
-  const close = document.createElement('button');
-  close.type = 'button';
-  close.className = 'icon-btn banner__close';
-  close.setAttribute('aria-label', 'Dismiss');
-  close.title = 'Dismiss';
-  close.textContent = '✕';
-  close.addEventListener('click', () => alert.remove());
-  alert.append(text, close);
+  alert.append(...bannerParts(`Not opened — ${problems.join(' · ')}`, () => alert.remove()));
   document.body.append(alert);
 }
 

@@ -90,19 +90,20 @@ def cli(*args: str) -> list[str]:
     return [*WITHOUT_DAC, sys.executable, "-m", "backend.cli_query", *args]
 
 
+def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
+    """``msc-logs ARGS`` run to its end in a child that file modes bind."""
+    return subprocess.run(
+        cli(*args), capture_output=True, text=True, timeout=DEADLINE_S, check=False
+    )
+
+
 class TestCommandLine:
     def test_query_warns_of_each_unreadable_file_and_exits_0(
         self, log_dir: Path, rotation: Path
     ) -> None:
         """One warning line per refused file on stderr; the rest is printed; exit code 0."""
         with refused(rotation):
-            done = subprocess.run(
-                cli("query", "--dir", str(log_dir), "--json"),
-                capture_output=True,
-                text=True,
-                timeout=DEADLINE_S,
-                check=False,
-            )
+            done = run_cli("query", "--dir", str(log_dir), "--json")
         assert done.returncode == 0, done.stderr
         assert [orjson.loads(line)["message"] for line in done.stdout.splitlines()] == ["new"]
         assert done.stderr.splitlines() == [
@@ -115,13 +116,7 @@ class TestCommandLine:
         """As for an unreadable directory: a non-zero exit naming the file, no empty success."""
         write(active, [rec("cannot be read")])
         with refused(active):
-            done = subprocess.run(
-                cli("query", "--dir", str(log_dir)),
-                capture_output=True,
-                text=True,
-                timeout=DEADLINE_S,
-                check=False,
-            )
+            done = run_cli("query", "--dir", str(log_dir))
         assert done.returncode == 1
         assert done.stdout == ""
         assert done.stderr.splitlines() == [
@@ -134,13 +129,7 @@ class TestCommandLine:
         """A refused directory: one line naming it, exit code 1, no traceback."""
         write(active, [rec("cannot be read")])
         with refused(log_dir):
-            done = subprocess.run(
-                cli("query", "--dir", str(log_dir)),
-                capture_output=True,
-                text=True,
-                timeout=DEADLINE_S,
-                check=False,
-            )
+            done = run_cli("query", "--dir", str(log_dir))
         assert done.returncode == 1
         assert done.stderr.splitlines() == [
             f"msc-logs query: cannot read {log_dir}: permission denied"

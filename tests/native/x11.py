@@ -13,7 +13,7 @@ import ctypes.util
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_ubyte, c_uint, c_ulong, c_void_p
 from typing import Any
 
-__all__ = ["send_close", "stacking_titles"]
+__all__ = ["send_close", "stacking_titles", "top_level_windows"]
 
 _CLIENT_MESSAGE = 33
 _NO_EVENT_MASK = 0
@@ -115,7 +115,8 @@ def _title(lib: ctypes.CDLL, dpy: int, window: int) -> str:
         lib.XFree(data)
 
 
-def _top_level_windows(lib: ctypes.CDLL, dpy: int) -> list[int]:
+def top_level_windows(lib: ctypes.CDLL, dpy: int) -> list[int]:
+    """The root window's children on display ``dpy`` (Xlib ``lib``)."""
     root, parent = c_ulong(), c_ulong()
     children, count = POINTER(c_ulong)(), c_uint()
     lib.XQueryTree(
@@ -150,7 +151,7 @@ def send_close(display: str, pid: int, title: str | None = None) -> int:
             for name in ("_NET_WM_PID", "WM_PROTOCOLS", "WM_DELETE_WINDOW")
         }
         sent = 0
-        for window in _top_level_windows(lib, dpy):
+        for window in top_level_windows(lib, dpy):
             if _property(lib, dpy, window, atoms["_NET_WM_PID"]) != [pid]:
                 continue
             if atoms["WM_DELETE_WINDOW"] not in _property(lib, dpy, window, atoms["WM_PROTOCOLS"]):
@@ -182,7 +183,7 @@ def stacking_titles(display: str, containing: str) -> list[str]:
     if not dpy:
         raise OSError(f"cannot open X display {display}")
     try:
-        names = (_title(lib, dpy, window) for window in _top_level_windows(lib, dpy))
+        names = (_title(lib, dpy, window) for window in top_level_windows(lib, dpy))
         return [name for name in names if containing in name]
     finally:
         lib.XCloseDisplay(dpy)

@@ -22,6 +22,8 @@ import time
 from collections.abc import Sequence
 from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_uint, c_ulong, c_void_p
 
+from x11 import top_level_windows
+
 __all__ = ["DragSource", "Pointer", "window_rect"]
 
 #: Upper bound on waiting for the other side (never asserted as a timing).
@@ -126,26 +128,15 @@ def window_rect(display: str, pid: int) -> tuple[int, int, int, int]:
     try:
         wm_pid = lib.XInternAtom(dpy, b"_NET_WM_PID", 0)
         rects = [
-            _geometry(lib, dpy, w) for w in _children(lib, dpy) if _pid(lib, dpy, w, wm_pid) == pid
+            _geometry(lib, dpy, w)
+            for w in top_level_windows(lib, dpy)
+            if _pid(lib, dpy, w, wm_pid) == pid
         ]
         if not rects:
             raise LookupError(f"no window of pid {pid} on {display}")
         return max(rects, key=lambda r: r[2] * r[3])
     finally:
         lib.XCloseDisplay(dpy)
-
-
-def _children(lib: ctypes.CDLL, dpy: int) -> list[int]:
-    root, parent, children, count = c_ulong(), c_ulong(), POINTER(c_ulong)(), c_uint()
-    lib.XQueryTree(
-        dpy, lib.XDefaultRootWindow(dpy), byref(root), byref(parent), byref(children), byref(count)
-    )
-    if not children:
-        return []
-    try:
-        return [children[i] for i in range(count.value)]
-    finally:
-        lib.XFree(children)
 
 
 def _pid(lib: ctypes.CDLL, dpy: int, window: int, atom: int) -> int | None:

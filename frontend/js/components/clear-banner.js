@@ -11,6 +11,26 @@ import { formatBytes } from './metrics-format.js';
 /** @typedef {import('../store.js').ClearNotice} ClearNotice */
 
 /**
+ * A banner's text and its Dismiss button (this banner's, and the drop notice's in drop.js).
+ * @param {string} message shown as text
+ * @param {() => void} onDismiss
+ * @returns {[HTMLSpanElement, HTMLButtonElement]}
+ */
+export function bannerParts(message, onDismiss) {
+  const text = document.createElement('span');
+  text.className = 'banner__text';
+  text.textContent = message;
+  const close = document.createElement('button');
+  close.type = 'button';
+  close.className = 'icon-btn banner__close';
+  close.setAttribute('aria-label', 'Dismiss');
+  close.title = 'Dismiss';
+  close.textContent = '✕';
+  close.addEventListener('click', onDismiss);
+  return [text, close];
+}
+
+/**
  * The banner's text for a notice.
  * @param {ClearNotice} notice
  * @returns {string}
@@ -48,17 +68,7 @@ export class ClearBanner extends HTMLElement {
     const banner = document.createElement('div');
     banner.className = `banner banner--${notice.kind === 'failed' ? 'error' : 'info'}`;
     banner.setAttribute('role', notice.kind === 'failed' ? 'alert' : 'status');
-    const text = document.createElement('span');
-    text.className = 'banner__text';
-    text.textContent = clearText(notice);
-    const close = document.createElement('button');
-    close.type = 'button';
-    close.className = 'icon-btn banner__close';
-    close.setAttribute('aria-label', 'Dismiss');
-    close.title = 'Dismiss';
-    close.textContent = '✕';
-    close.addEventListener('click', () => logStore.dismissCleared());
-    banner.append(text, close);
+    banner.append(...bannerParts(clearText(notice), () => logStore.dismissCleared()));
     this.replaceChildren(banner);
   }
 }
