@@ -114,10 +114,9 @@ class DirectoryWatch:
             os.write(self._wake_write, b"w")
 
     def _sleep(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self._wake_read], [], [], timeout)
-        return self._woken(ready)
+        return self._woken(_readable([self._wake_read], timeout))
 
-    def _woken(self, ready: list[int]) -> bool:
+    def _woken(self, ready: set[int]) -> bool:
         if self._wake_read not in ready:
             return False
         with contextlib.suppress(OSError):
@@ -164,7 +163,7 @@ class DirectoryWatch:
                 self._inotify.add_watch(os.path.join(folder, name), self._mask)
 
     def _read(self, timeout: float) -> bool:
-        ready, _, _ = select.select([self._inotify.fileno(), self._wake_read], [], [], timeout)
+        ready = _readable([self._inotify.fileno(), self._wake_read], timeout)
         woken = self._woken(ready)
         events = self._inotify.read(timeout=0) if self._inotify.fileno() in ready else []
         if any(event.mask & self._ignored for event in events):
@@ -177,3 +176,12 @@ class DirectoryWatch:
     def _give_up(self, reason: str) -> None:
         self._release()
         self.mode, self.reason = "polling", reason
+
+
+def _readable(fds: list[int], timeout: float) -> set[int]:
+    """Which of ``fds`` can be read within ``timeout`` seconds (``poll``: no limit on fd numbers,
+    unlike ``select``)."""
+    poller = select.poll()
+    for fd in fds:
+        poller.register(fd, select.POLLIN)
+    return {fd for fd, _ in poller.poll(timeout * 1000)}
