@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from backend._app import AppContext, CommandError
 from backend._export import FORMATS, redactor_for
 from backend._location import LocationError, shown_log
-from backend.cli_query import add_filters
+from backend.cli_query import add_filters, filter_values
 from backend.commands import export_query
 from shared.reader.query import LogQuery
 from shared.writer.escape import escape
@@ -117,18 +117,7 @@ def _query(args: argparse.Namespace) -> LogQuery:
         ValueError: A bad ``--search`` regular expression or ``--where`` (named as the option).
     """
     try:
-        return LogQuery(
-            level=args.level,
-            min_level=args.min_level,
-            category=args.category,
-            search=args.search,
-            regex=args.regex,
-            since=args.since,
-            until=args.until,
-            request_id=args.request_id,
-            span_id=args.span_id,
-            where=args.where,
-        )
+        return LogQuery(**filter_values(args))
     except ValidationError as exc:
         reason = "; ".join(str(e.get("ctx", {}).get("error", e["msg"])) for e in exc.errors())
         raise ValueError(re.sub(r"^(search|where):", r"--\1:", reason)) from None

@@ -159,19 +159,20 @@ def _moment(text: str) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+#: The filters `add_filters` adds, by their `Criteria` / `LogQuery` names.
+FILTERS = (
+    "level", "min_level", "category", "search", "regex", "since", "until", "request_id",
+    "span_id", "where",
+)  # fmt: skip
+
+
+def filter_values(args: argparse.Namespace) -> dict[str, Any]:
+    """The filters parsed by `add_filters`, as keyword arguments of `Criteria` or `LogQuery`."""
+    return {name: getattr(args, name) for name in FILTERS}
+
+
 def _matcher(args: argparse.Namespace) -> Matcher:
-    criteria = Criteria(
-        level=args.level,
-        min_level=args.min_level,
-        category=args.category,
-        search=args.search,
-        regex=args.regex,
-        since=args.since,
-        until=args.until,
-        request_id=args.request_id,
-        span_id=args.span_id,
-        where=args.where,
-    )
+    criteria = Criteria(**filter_values(args))
     try:
         return Matcher(criteria)
     except ValueError as exc:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 
 __all__ = [
     "CATEGORIES",
+    "CATEGORY_ORDER",
     "LEVELS",
     "LEVEL_RANK",
     "MalformedLineError",
@@ -20,9 +21,11 @@ __all__ = [
 
 LEVELS = ("trace", "debug", "info", "warn", "error")
 LEVEL_RANK = {name: rank for rank, name in enumerate(LEVELS)}
-CATEGORIES = frozenset(
-    ("database", "midi", "file", "network", "system", "performance", "security", "user", "unknown")
-)
+#: The categories in a fixed order (the time index numbers them so: `shared.reader.timeindex`).
+CATEGORY_ORDER = (
+    "database", "midi", "file", "network", "system", "performance", "security", "user", "unknown",
+)  # fmt: skip
+CATEGORIES = frozenset(CATEGORY_ORDER)
 
 
 class MalformedLineError(ValueError):

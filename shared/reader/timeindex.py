@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from shared.reader.engine import neighbour_time
 from shared.reader.parse import is_ours, line_records, parse_ours
-from shared.reader.records import LEVELS, MalformedLineError
+from shared.reader.records import CATEGORY_ORDER, LEVELS, MalformedLineError
 from shared.reader.scan import Chunk, ScanStats, chunks_forward
 from shared.reader.sources import OpenFile
 from shared.reader.textmode import is_text, text_forward
@@ -42,17 +42,6 @@ __all__ = [
 
 #: Bytes of one time in an index: ``YYYY-MM-DDTHH:MM:SS.ffffff`` (UTC; the ``Z`` dropped).
 STAMP = 26
-CATEGORY_ORDER = (
-    "database",
-    "midi",
-    "file",
-    "network",
-    "system",
-    "performance",
-    "security",
-    "user",
-    "unknown",
-)
 _CATEGORY = {name: index for index, name in enumerate(CATEGORY_ORDER)}
 #: The kind byte of a raw entry (no record could be read: level info, category unknown).
 RAW = len(LEVELS) * len(CATEGORY_ORDER)
