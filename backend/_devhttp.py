@@ -168,6 +168,10 @@ class DevHandler(BaseHTTPRequestHandler):
 
     server: DevHTTPServer
     protocol_version = "HTTP/1.1"
+    #: TCP_NODELAY: a response is written as headers, then body. On a kept-alive connection,
+    #: Nagle's algorithm held the body back until the client's delayed ACK of the headers came,
+    #: 40 ms later, for every static file and every command after a connection's first.
+    disable_nagle_algorithm = True
     #: The client id the request carries (`CLIENT_HEADER` or ``?client=``), once checked.
     client: str | None = None
     _body_read = False

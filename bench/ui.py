@@ -5,7 +5,8 @@
 
 Prints markdown tables:
 
-1. **Load**: a log of N entries; time from navigation to the first rows on screen, and to all N
+1. **Load**: a log of N entries; time from navigation to the first rows on screen (``--load-rounds``
+   navigations, each in a fresh browser context), and to all N
    loaded by paging back (`fetchOlder`, 10,000 per request).
 2. **Filter**: with N entries loaded, the time from `setFilter` to the list rendered
    (``performance.now()`` around the store update and the next animation frame). The search
@@ -160,7 +161,7 @@ def open_seed(page: Page, server: DevServer) -> None:
 
 
 def bench_load_and_filter(
-    browser: Browser, sizes: list[int]
+    browser: Browser, sizes: list[int], load_rounds: int
 ) -> tuple[list[list[str]], list[list[str]]]:
     load_rows: list[list[str]] = []
     filter_rows: list[list[str]] = []
@@ -178,11 +179,17 @@ def bench_load_and_filter(
             write_many(log_dir, size)
             server = start_dev_server(log_dir)
             try:
-                page = new_page(browser)
-                page.add_init_script(FIRST_ROW)
-                open_viewer(page, server)
-                page.wait_for_function("() => window.__firstRows")
-                first_rows = page.evaluate("() => window.__firstRows")
+                firsts = []
+                for _ in range(load_rounds):  # a fresh context each: nothing cached
+                    page = new_page(browser)
+                    page.add_init_script(FIRST_ROW)
+                    open_viewer(page, server)
+                    page.wait_for_function("() => window.__firstRows")
+                    firsts.append(page.evaluate("() => window.__firstRows"))
+                    if len(firsts) < load_rounds:
+                        page.context.close()
+                first_rows = statistics.median(firsts)
+                spread = f" ({min(firsts):.0f}-{max(firsts):.0f})" if len(firsts) > 1 else ""
                 all_ms = page.evaluate(
                     """async () => { const s = window.__msc.logStore; const t0 = performance.now();
                       while (!s.state.atBeginning) await s.fetchOlder();
@@ -191,7 +198,9 @@ def bench_load_and_filter(
                 )
                 loaded = page.evaluate("() => window.__msc.logStore.state.entries.length")
                 page.wait_for_timeout(2000)  # idle time: the haystacks are built meanwhile
-                load_rows.append([f"{size:,}", f"{first_rows:.0f}", f"{all_ms:.0f}", f"{loaded:,}"])
+                load_rows.append(
+                    [f"{size:,}", f"{first_rows:.0f}{spread}", f"{all_ms:.0f}", f"{loaded:,}"]
+                )
                 viewer = [page.evaluate(MEASURE_FILTER, ["viewer", f]) for _, f in steps]
                 page.context.close()
                 seed: list[list[float] | None] = [None] * len(steps)
@@ -378,11 +387,12 @@ def main() -> int:
     parser.add_argument("--live-rates", default="2000,10000")
     parser.add_argument("--seconds", type=float, default=3.0)
     parser.add_argument("--big-gb", type=float, default=1.0, help="0: no server-filter rows")
+    parser.add_argument("--load-rounds", type=int, default=5, help="navigations per size")
     args = parser.parse_args()
     ints = lambda text: [int(x) for x in text.split(",") if x]  # noqa: E731
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        load, filters = bench_load_and_filter(browser, ints(args.sizes))
+        load, filters = bench_load_and_filter(browser, ints(args.sizes), args.load_rounds)
         streaming = bench_streaming(browser, ints(args.rates), args.seconds)
         live = bench_live(browser, ints(args.live_rates), args.seconds)
         server_filters = bench_server_filters(browser, args.big_gb) if args.big_gb else []
@@ -391,7 +401,8 @@ def main() -> int:
 
     investigate = bench_investigate(args.big_gb) if args.big_gb else []
     print("### Load\n")
-    print(table(["entries", "first rows (ms)", "all loaded (ms)", "loaded"], load))
+    header = ["entries", "first rows (ms): median (min-max)", "all loaded (ms)", "loaded"]
+    print(table(header, load))
     print(
         "\n### Filter change → rendered"
         " (ms; JS = store + subscribers, frame = next frame painted)\n"

@@ -57,9 +57,17 @@ export function localDay(timestamp) {
   return d ? `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}` : '';
 }
 
-const NUMBER = new Intl.NumberFormat('en-US');
-/** @param {number} n */
-export const formatCount = (n) => NUMBER.format(n);
+/** @type {Intl.NumberFormat | undefined} made on first need: ICU's start costs ~15 ms */
+let numberFormat;
+
+/** A count with en-US grouping: 1,234,567. @param {number} n */
+export function formatCount(n) {
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return (numberFormat ??= new Intl.NumberFormat('en-US')).format(n);
+  const digits = String(Math.abs(n));
+  let out = digits.slice(0, digits.length % 3 || 3);
+  for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
+  return n < 0 ? `-${out}` : out;
+}
 
 /** Compact counts for the level chips: 999, 1.2k, 34k, 1.2M. @param {number} n */
 export function formatShort(n) {
@@ -78,7 +86,7 @@ const UNITS = ['', ' k', ' M', ' bn'];
  */
 export function formatAbout(n) {
   if (!Number.isFinite(n)) return '–';
-  if (Math.abs(n) < 10_000) return NUMBER.format(Math.round(n));
+  if (Math.abs(n) < 10_000) return formatCount(Math.round(n));
   let unit = 0;
   let value = Math.abs(n);
   // Step up after rounding: 999,999 is "1 M", not "1000 k".

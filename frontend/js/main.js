@@ -1,7 +1,7 @@
 // @ts-check
 /**
  * The viewer's entry point: define the components, then start — listen to the backend's events
- * and subscribe (so nothing written from now on is missed), then fetch the newest entries and
+ * and subscribe (so nothing written from now on is missed), then fetch the newest entries, then
  * what `get_log_info` says about the set (sources, counts; kept fresh by log-info.js).
  * `?cap=N` sets how many entries are kept (default 200,000); `?page=N` how many are fetched per
  * request (default 5,000 at start, 10,000 per page back); `?info_ms=N` how often the log info is
@@ -37,20 +37,26 @@ import { logInfo } from './log-info.js';
 import { logStore } from './store.js';
 import './drop.js'; // what became of a drop onto the desktop window
 
-/** @type {(() => void) | null} */
-let stopStreaming = null;
+/** @type {Promise<unknown> | null} */
+let streaming = null;
 
-/** Start (or, after a failure, start again): stream first, then fetch. */
+/** Listen and subscribe, once; after a failure, again on the next call. */
+function stream() {
+  streaming ??= logStore.startStreaming().catch(() => {
+    // The fetch fails the same way and its error is what the page shows.
+    streaming = null;
+  });
+  return streaming;
+}
+
+/**
+ * Start (or, after a failure, start again): stream first (nothing written from now on is
+ * missed), then fetch; the log info after the first fetch, so it does not compete with it.
+ */
 export async function start() {
-  if (!stopStreaming) {
-    try {
-      stopStreaming = await logStore.startStreaming();
-    } catch {
-      // The fetch below fails the same way and its error is what the page shows.
-    }
-  }
-  void logInfo.refresh();
+  await stream();
   await logStore.fetchLogs();
+  void logInfo.refresh();
 }
 
 /**
@@ -87,7 +93,10 @@ async function main() {
   });
   /** @type {any} */ (window).__msc = { logStore, logInfo, start, marks, viewState, histogram };
   const app = /** @type {any} */ (document.querySelector('msc-app'));
-  app.restoreView(await viewState.restore());
+  // The stored view and the subscription are asked for at once; the fetch waits for both.
+  const restoring = viewState.restore();
+  void stream();
+  app.restoreView(await restoring);
   viewState.start(() => app.viewParts());
   window.addEventListener('pagehide', () => { void viewState.flush(); });
   afterFirstScreen(app);

@@ -3,6 +3,7 @@
  * The state of the live stream as the page shows it, in one place: the toolbar's Live button
  * and the status bar's indicator both render `streamStatus(logStore.state)`, so they agree.
  */
+import { formatCount } from './format.js';
 
 /**
  * @typedef {'live'|'paused'|'warn'|'off'|'down'} Tone
@@ -35,7 +36,7 @@ export function streamStatus(s) {
     return { tone: 'off', label: s.loaded ? 'Offline' : 'Connecting…', text, title: '' };
   }
   if (tail.paused) {
-    const label = tail.waiting ? `Paused · ${tail.waiting.toLocaleString('en-US')} new` : 'Paused';
+    const label = tail.waiting ? `Paused · ${formatCount(tail.waiting)} new` : 'Paused';
     return { tone: 'paused', label, text: 'Paused · still streaming', title: 'New entries are counted, not shown' };
   }
   return { tone: 'live', label: 'Live', text: 'Streaming', title: '' };

@@ -475,3 +475,37 @@ def test_content_security_policy_allows_the_page_and_blocks_inline_script(
     )
     assert page.evaluate("() => window.__inline") is None
     assert page.evaluate("() => window.__violations.length") == 1
+
+
+def test_every_module_is_preloaded(page: Page, dev_server: DevServer) -> None:
+    """index.html names every module the page loads (and no other), so that all are fetched at
+    once instead of one import level after another."""
+    open_viewer(page, dev_server)
+    loaded = page.evaluate(
+        """() => performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname)
+          .filter((path) => path.endsWith('.js'))"""
+    )
+    preloaded = page.evaluate(
+        """() => [...document.querySelectorAll('link[rel=modulepreload]')]
+          .map((link) => new URL(link.href).pathname)"""
+    )
+    assert len(preloaded) == len(set(preloaded))
+    assert sorted(set(loaded) - {"/js/main.js"}) == sorted(preloaded)
+
+
+def test_counts_are_grouped_as_intl_groups_them(page: Page, dev_server: DevServer) -> None:
+    """formatCount groups digits itself (no ICU start on the way to the first rows), exactly as
+    Intl.NumberFormat('en-US') does."""
+    open_viewer(page, dev_server)
+    mismatches = page.evaluate(
+        """async () => {
+          const { formatCount } = await import('/js/format.js');
+          const intl = new Intl.NumberFormat('en-US');
+          const values = [0, -0, 1, -1, 12, 999, 1000, -1000, 12345, 999999, 1000000, -1234567,
+            Number.MAX_SAFE_INTEGER, -Number.MAX_SAFE_INTEGER, 2 ** 60, 1.5, 1234.5678, NaN,
+            Infinity];
+          return values.filter((v) => formatCount(v) !== intl.format(v))
+            .map((v) => `${v}: ${formatCount(v)}`);
+        }"""
+    )
+    assert mismatches == []

@@ -5,6 +5,7 @@
  * cleared it (the `logs-cleared` event), or why this page's clear was refused.
  * Renders from `logStore.state.cleared`; all text goes in with textContent.
  */
+import { formatCount } from '../format.js';
 import { logStore } from '../store.js';
 import { formatBytes } from './metrics-format.js';
 
@@ -38,7 +39,7 @@ export function bannerParts(message, onDismiss) {
 export function clearText(notice) {
   if (notice.kind === 'other') return 'The log was cleared';
   if (notice.kind === 'failed') return `The log was not cleared: ${notice.error.message}`;
-  const files = `${notice.filesRemoved.toLocaleString('en-US')} ${notice.filesRemoved === 1 ? 'file' : 'files'} removed`;
+  const files = `${formatCount(notice.filesRemoved)} ${notice.filesRemoved === 1 ? 'file' : 'files'} removed`;
   const left = notice.skipped.length
     ? ` (left alone, not regular files: ${notice.skipped.join(', ')})`
     : '';

@@ -54,8 +54,9 @@ export class HistogramChart extends HTMLElement {
       if (s.data?.approximate) this.settle = setTimeout(() => histogram.refresh(), SETTLE_MS);
     }));
     this.cleanups.push(() => clearTimeout(this.settle));
-    // Until it is shown (its first answer) the chart has no width: the window's is near it.
-    histogram.setBuckets((document.documentElement.clientWidth - 24) / BAR_PX);
+    // Until it is shown (its first answer) the chart has no width: the window's is near it
+    // (innerWidth: documentElement's clientWidth would lay out the page while it is being built)
+    histogram.setBuckets((window.innerWidth - 24) / BAR_PX);
     const ro = new ResizeObserver(() => {
       if (this.chart.clientWidth) histogram.setBuckets(this.chart.clientWidth / BAR_PX);
       this.render(this.data);
@@ -98,10 +99,14 @@ export class HistogramChart extends HTMLElement {
   render(data) {
     this.data = data;
     const n = this.buckets;
-    const width = this.chart.clientWidth || 600;
-    const root = svg('svg', { width: '100%', height: CHART_H, viewBox: `0 0 ${width} ${CHART_H}`, preserveAspectRatio: 'none' });
     let max = 0;
     for (let i = 0; i < n; i++) max = Math.max(max, this.total(i));
+    const sel = this.selection;
+    const cursor = this.cursor >= 0 && this.cursor < n;
+    // The width only when there is something to draw: reading it lays the page out, which
+    // while the page is being built (an empty chart at start) is a layout of its own.
+    const width = max > 0 || sel || cursor ? this.chart.clientWidth || 600 : 600;
+    const root = svg('svg', { width: '100%', height: CHART_H, viewBox: `0 0 ${width} ${CHART_H}`, preserveAspectRatio: 'none' });
     const bw = n ? width / n : width;
     for (let i = 0; i < n && max > 0; i++) {
       let y = CHART_H;
@@ -113,12 +118,11 @@ export class HistogramChart extends HTMLElement {
         root.append(svg('rect', { class: `bar lvl-${level}`, x: i * bw, y, width: Math.max(1, bw - 0.5), height: h }));
       }
     }
-    const sel = this.selection;
     if (sel) {
       const [a, b] = [Math.min(sel.from, sel.to), Math.max(sel.from, sel.to)];
       root.append(svg('rect', { class: 'hist__selection', x: a * bw, y: 0, width: (b - a + 1) * bw, height: CHART_H }));
     }
-    if (this.cursor >= 0 && this.cursor < n) root.append(svg('rect', { class: 'hist__cursor', x: this.cursor * bw, y: 0, width: Math.max(2, bw), height: CHART_H }));
+    if (cursor) root.append(svg('rect', { class: 'hist__cursor', x: this.cursor * bw, y: 0, width: Math.max(2, bw), height: CHART_H }));
     this.chart.replaceChildren(root);
     this.renderAxis(n, max);
   }

@@ -3,6 +3,7 @@
  * The log list's chrome around the rows: the state box (loading, error, empty, no match), the
  * marker above the first row, the mode bar, the "live tail paused" pill.
  */
+import { formatCount } from '../format.js';
 import { html } from '../html.js';
 import { logStore } from '../store.js';
 import { emptyState, errorState, loadingState, noMatchState } from './list-states.js';
@@ -37,7 +38,7 @@ export function renderChrome(list) {
   list.pill.hidden = !showPill;
   if (showPill) {
     list.pill.textContent = list.waiting > 0
-      ? `↓ ${list.waiting.toLocaleString('en-US')} new ${list.waiting === 1 ? 'entry' : 'entries'} — jump to latest`
+      ? `↓ ${formatCount(list.waiting)} new ${list.waiting === 1 ? 'entry' : 'entries'} — jump to latest`
       : 'Live tail paused — jump to latest ↓';
     list.pill.classList.toggle('pill--news', list.waiting > 0);
   }
@@ -61,7 +62,7 @@ function renderMarker(list, state) {
   if (list.mode) markup = html`<span class="marker-rule"></span>${list.mode.kind === 'context' ? 'Context' : 'Marked entries'}<span class="marker-rule"></span>`;
   else if (state.loadingOlder) markup = html`<span class="spinner" aria-hidden="true"></span> Loading older entries…`;
   else if (state.olderError) markup = html`Couldn’t load older entries: ${state.olderError.message} <button type="button" class="link" data-action="retry-older">Retry</button>`;
-  else if (state.capReached) markup = html`Older entries not kept: the cap of ${state.cap.toLocaleString('en-US')} entries is reached`;
+  else if (state.capReached) markup = html`Older entries not kept: the cap of ${formatCount(state.cap)} entries is reached`;
   else if (state.atBeginning) markup = html`<span class="marker-rule"></span>Beginning of log<span class="marker-rule"></span>`;
   else markup = html`Scroll up for older entries`;
   const text = markup.toString();

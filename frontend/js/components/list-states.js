@@ -1,5 +1,6 @@
 // @ts-check
 /** The log list's designed states: loading, error, empty log, nothing matches. */
+import { formatCount } from '../format.js';
 import { html } from '../html.js';
 
 /** @typedef {import('../html.js').SafeHTML} SafeHTML */
@@ -56,6 +57,6 @@ export function noMatchState(loaded, filterError, searchedLog) {
     <svg class="state__icon" viewBox="0 0 24 24" aria-hidden="true"><circle cx="10.5" cy="10.5" r="6" /><path d="m15 15 5 5" /></svg>
     <p class="state__title">No entries match the filter</p>
     <p class="state__text">${searchedLog && !loaded ? 'Nothing in the log files matches it.'
-      : `${loaded.toLocaleString('en-US')} entries are loaded; none passes every condition.`}</p>
+      : `${formatCount(loaded)} entries are loaded; none passes every condition.`}</p>
     <button type="button" class="btn" data-action="clear-filters">Clear filters</button></div>`;
 }
