@@ -20,9 +20,9 @@ import sys
 import threading
 import time
 from collections.abc import Sequence
-from ctypes import POINTER, byref, c_char_p, c_int, c_long, c_uint, c_ulong, c_void_p
+from ctypes import POINTER, byref, c_int, c_long, c_uint, c_ulong, c_void_p
 
-from x11 import top_level_windows
+from x11 import top_level_windows, xlib
 
 __all__ = ["DragSource", "Pointer", "window_rect"]
 
@@ -70,29 +70,11 @@ app.exec()
 """
 
 
-def _x11() -> ctypes.CDLL:
-    lib = ctypes.CDLL(ctypes.util.find_library("X11") or "libX11.so.6")
-    lib.XOpenDisplay.restype = c_void_p
-    lib.XOpenDisplay.argtypes = [c_char_p]
-    lib.XDefaultRootWindow.restype = c_ulong
-    lib.XDefaultRootWindow.argtypes = [c_void_p]
-    lib.XInternAtom.restype = c_ulong
-    lib.XInternAtom.argtypes = [c_void_p, c_char_p, c_int]
-    lib.XQueryTree.argtypes = [c_void_p, c_ulong, c_void_p, c_void_p, c_void_p, c_void_p]
-    lib.XGetWindowProperty.argtypes = [c_void_p, c_ulong, c_ulong, c_long, c_long, c_int]
-    lib.XGetWindowProperty.argtypes += [c_ulong, *[c_void_p] * 5]
-    lib.XGetGeometry.argtypes = [c_void_p, c_ulong, *[c_void_p] * 7]
-    lib.XFree.argtypes = [c_void_p]
-    lib.XFlush.argtypes = [c_void_p]
-    lib.XCloseDisplay.argtypes = [c_void_p]
-    return lib
-
-
 class Pointer:
     """The X server's pointer, moved and pressed through XTEST (as a user's mouse would)."""
 
     def __init__(self, display: str) -> None:
-        self._x = _x11()
+        self._x = xlib()
         self._xtest = ctypes.CDLL(ctypes.util.find_library("Xtst") or "libXtst.so.6")
         self._xtest.XTestFakeMotionEvent.argtypes = [c_void_p, c_int, c_int, c_int, c_ulong]
         self._xtest.XTestFakeButtonEvent.argtypes = [c_void_p, c_uint, c_int, c_ulong]
@@ -121,7 +103,7 @@ def window_rect(display: str, pid: int) -> tuple[int, int, int, int]:
     Without a window manager (Xvfb) top-level windows are the root's children and their
     geometry is their place on screen.
     """
-    lib = _x11()
+    lib = xlib()
     dpy = lib.XOpenDisplay(display.encode())
     if not dpy:
         raise OSError(f"cannot open X display {display}")
