@@ -62,7 +62,9 @@ let numberFormat;
 
 /** A count with en-US grouping: 1,234,567. @param {number} n */
 export function formatCount(n) {
-  if (!Number.isSafeInteger(n) || Object.is(n, -0)) return (numberFormat ??= new Intl.NumberFormat('en-US')).format(n);
+  if (!Number.isSafeInteger(n) || Object.is(n, -0)) {
+    return (numberFormat ??= new Intl.NumberFormat('en-US')).format(n);
+  }
   const digits = String(Math.abs(n));
   let out = digits.slice(0, digits.length % 3 || 3);
   for (let i = out.length; i < digits.length; i += 3) out += `,${digits.slice(i, i + 3)}`;
