@@ -7,6 +7,7 @@ record's arrival on ``/events``; and the idle CPU of both.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import http.client
 import os
@@ -20,7 +21,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -100,22 +102,58 @@ def idle_cpu(seconds: float = 3.0) -> float:
 
 # --- the viewer's live path ---------------------------------------------------------------------
 
+#: argv: directory, count (-1: until stopped), gap in seconds, app name (the source's file name).
 LIVE_WRITER = r"""
-import sys, time
+import itertools, sys, time
 from pathlib import Path
 from shared.writer.config import LogConfig
 from shared.writer.setup import get_logger, init_logging
-init_logging(LogConfig(log_dir=Path(sys.argv[1]), console_level="error"))
+init_logging(LogConfig(log_dir=Path(sys.argv[1]), app_name=sys.argv[4], console_level="error"))
 log = get_logger("bench.live")
-for seq in range(int(sys.argv[2])):
+count = int(sys.argv[2])
+for seq in range(count) if count >= 0 else itertools.count():
     time.sleep(float(sys.argv[3]))
     log.info("live probe", category="system", seq=seq, sent_ns=time.monotonic_ns())
 """
 
 
-def viewer_live_path(count: int = 300, gap: float = 0.02) -> tuple[list[float], float]:
-    """Write → ``/events`` milliseconds per record through a real ``msc-logs dev``, and the
-    server's idle CPU (% of a core) over 3 s while subscribed and nothing is written.
+@dataclass
+class Dev:
+    """A running ``msc-logs dev``: where to reach it, and the environment it runs in."""
+
+    port: int
+    token: str
+    pid: int
+    env: dict[str, str]
+
+    def connect(self) -> http.client.HTTPConnection:
+        """A new connection to the server."""
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
+
+    def events(self, client: str) -> http.client.HTTPResponse:
+        """The event stream of ``client``, subscribed: read up to its ``log-subscribed``."""
+        stream = self.connect()
+        stream.request("GET", f"/events?token={self.token}&client={client}")
+        response = stream.getresponse()
+        self.invoke("subscribe_to_logs", {}, client)
+        while all(event["event"] != "log-subscribed" for event in _sse_batch(response)):
+            pass
+        return response
+
+    def invoke(self, command: str, args: dict[str, Any], client: str) -> tuple[int, bytes]:
+        """``POST /invoke/<command>`` on a connection of its own: the status and the body."""
+        connection = self.connect()
+        headers = {"X-MSC-Token": self.token, "X-MSC-Client": client}
+        connection.request("POST", f"/invoke/{command}", orjson.dumps(args), headers)
+        response = connection.getresponse()
+        body = response.read()
+        connection.close()
+        return response.status, body
+
+
+@contextlib.contextmanager
+def dev_server(directory: Path) -> Iterator[Dev]:
+    """``msc-logs dev`` showing ``directory``, its own log and state in a throw-away home.
 
     Speaks the protocol of backend/_devhttp.py and frontend/js/bridge/transport.js: the URL, token
     included, is the server's first stdout line; ``GET /events?token=`` streams ``data: [batch]``
@@ -123,10 +161,7 @@ def viewer_live_path(count: int = 300, gap: float = 0.02) -> tuple[list[float], 
     the follower is positioned. The client id (``client=``, ``X-MSC-Client``) is for servers with
     per-client subscriptions; a server without them ignores it.
     """
-    directory = DATA / "live"
-    shutil.rmtree(directory, ignore_errors=True)
-    directory.mkdir(parents=True)
-    home = Path(tempfile.mkdtemp(prefix="bench-live-"))  # the viewer's own log and locks
+    home = Path(tempfile.mkdtemp(prefix="bench-dev-"))  # the viewer's own log and locks
     xdg = {f"XDG_{kind}_HOME": str(home / kind.lower()) for kind in ("STATE", "CONFIG", "DATA")}
     env = CLI_ENV | xdg | {"XDG_RUNTIME_DIR": str(home)}
     command = [sys.executable, "-m", "backend", "dev", "--log-dir", str(directory), "--no-browser"]
@@ -138,29 +173,37 @@ def viewer_live_path(count: int = 300, gap: float = 0.02) -> tuple[list[float], 
         if not first.startswith("http"):
             raise RuntimeError(f"msc-logs dev printed no URL: run `{shlex.join(command)}`")
         url = urlsplit(first.strip())
-        token = parse_qs(url.query)["token"][0]
-        events = http.client.HTTPConnection("127.0.0.1", url.port, timeout=30)
-        events.request("GET", f"/events?token={token}&client=bench")
-        stream = events.getresponse()
-        invoke = http.client.HTTPConnection("127.0.0.1", url.port, timeout=30)
-        headers = {"X-MSC-Token": token, "X-MSC-Client": "bench"}
-        invoke.request("POST", "/invoke/subscribe_to_logs", b"{}", headers)
-        invoke.getresponse().read()
-        while all(event["event"] != "log-subscribed" for event in _sse_batch(stream)):
-            pass
-        writer = [sys.executable, "-c", LIVE_WRITER, str(directory), str(count), str(gap)]
-        subprocess.Popen(writer, env=env, cwd=ROOT)
-        latencies: list[float] = []
-        while len(latencies) < count:
-            batch = _sse_batch(stream)
-            now = time.monotonic_ns()  # CLOCK_MONOTONIC: one clock for every process
-            fields = [e["payload"]["fields"] for e in batch if e["event"] == "log-entry"]
-            latencies += [(now - f["sent_ns"]) / 1e6 for f in fields if "sent_ns" in f]
-        return latencies, _cpu_percent(server.pid, 3.0)
+        assert url.port is not None
+        yield Dev(url.port, parse_qs(url.query)["token"][0], server.pid, env)
     finally:
         server.terminate()
         server.wait(30)
         shutil.rmtree(home, ignore_errors=True)
+
+
+def viewer_live_path(count: int = 300, gap: float = 0.02) -> tuple[list[float], float]:
+    """Write → ``/events`` milliseconds per record through a real ``msc-logs dev`` (see
+    `dev_server`), and the server's idle CPU (% of a core) over 3 s while subscribed and nothing
+    is written."""
+    directory = DATA / "live"
+    shutil.rmtree(directory, ignore_errors=True)
+    directory.mkdir(parents=True)
+    with dev_server(directory) as dev:
+        stream = dev.events("bench")
+        writer = [sys.executable, "-c", LIVE_WRITER, str(directory), str(count), str(gap), APP]
+        subprocess.Popen(writer, env=dev.env, cwd=ROOT)
+        latencies: list[float] = []
+        while len(latencies) < count:
+            latencies += [latency for _, latency in probe_latencies(stream)]
+        return latencies, _cpu_percent(dev.pid, 3.0)
+
+
+def probe_latencies(stream: http.client.HTTPResponse) -> list[tuple[int, float]]:
+    """The next batch's live probes (`LIVE_WRITER`): (arrival ns, write → arrival ms) each."""
+    batch = _sse_batch(stream)
+    now = time.monotonic_ns()  # CLOCK_MONOTONIC: one clock for every process
+    fields = [e["payload"]["fields"] for e in batch if e["event"] == "log-entry"]
+    return [(now, (now - f["sent_ns"]) / 1e6) for f in fields if "sent_ns" in f]
 
 
 def _sse_batch(stream: http.client.HTTPResponse) -> list[dict[str, Any]]:

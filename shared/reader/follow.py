@@ -1,7 +1,8 @@
 """`LogFollower`: new entries of every source as they are written, across rotation and clears.
 
 Each source with an active file (see `shared.reader.sources`) is followed on its own; the
-directory is listed again every `DISCOVER_EVERY_S` for sources that appear later, and one poll's
+directory is listed again for sources that appear later when a name appears in it (inotify), and
+every `DISCOVER_EVERY_S` anyway, and one poll's
 entries of several sources are merged by time. `follow` sleeps on an inotify watch of the
 directory and polls as soon as anything there changes (`shared.reader.watch`: 0.05 ms from a
 write in another process), and every `SAFETY_POLL_S` anyway (`BUSY_POLL_S` while a text entry
@@ -27,6 +28,7 @@ nothing new costs a few ``stat`` calls and a 4 KiB ``pread``. Per poll:
 from __future__ import annotations
 
 import heapq
+import math
 import os
 import threading
 import time
@@ -228,6 +230,8 @@ class LogFollower:
                 elif watch.mode == "inotify":
                     busy = any(follower.busy for follower in self._sets.values())
                     timed_out = not watch.wait(BUSY_POLL_S if busy else SAFETY_POLL_S)
+                    if watch.appeared():  # perhaps a new source: list the directory now
+                        self._discovered = -math.inf
                 else:
                     watch.wait(self._interval)
         finally:

@@ -79,6 +79,7 @@ class DirectoryWatch:
         self.mode, self.reason = watch_mode(directory)
         self._inotify: Any = None
         self._watch: int | None = None
+        self._appeared = False  # a name was created or moved in since `appeared` was last asked
         # `wake` writes here: a waiting `wait` returns at once (a follower told to stop).
         self._wake_read, self._wake_write = os.pipe()
         os.set_blocking(self._wake_read, False)
@@ -94,6 +95,7 @@ class DirectoryWatch:
                 self._mask = (
                     flags.MODIFY | flags.CREATE | flags.DELETE | flags.MOVED_TO | flags.MOVED_FROM
                 )
+                self._new_name = flags.CREATE | flags.MOVED_TO
                 self._ignored = flags.IGNORED
                 self._arm()
 
@@ -105,8 +107,16 @@ class DirectoryWatch:
             self._arm()
             if self._watch is None:
                 return self._sleep(timeout)
-            return True  # watched again: what changed while it was not is unknown, so poll
+            self._appeared = True  # watched again: what changed meanwhile is unknown, so poll
+            return True
         return self._read(timeout)
+
+    def appeared(self) -> bool:
+        """Whether a name was created or moved into the directory since the last call (or the
+        watch was set up again, after which anything may have): a new file may be a new source.
+        """
+        appeared, self._appeared = self._appeared, False
+        return appeared
 
     def wake(self) -> None:
         """End a `wait` now (from another thread); the next `wait` returns at once too."""
@@ -166,6 +176,8 @@ class DirectoryWatch:
         ready = _readable([self._inotify.fileno(), self._wake_read], timeout)
         woken = self._woken(ready)
         events = self._inotify.read(timeout=0) if self._inotify.fileno() in ready else []
+        if any(event.mask & self._new_name for event in events):
+            self._appeared = True
         if any(event.mask & self._ignored for event in events):
             self._watch = None  # the directory went away: watch it again once it is back
         elif events and self._tree:

@@ -209,3 +209,46 @@ class TestWake:
             stop.set()
             follower.wake()
         assert messages == ["second and last"]
+
+
+class TestNewSources:
+    def test_a_new_source_is_followed_when_its_file_appears(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Another program starts logging into the directory: its file's creation makes the
+        follower list the directory, with the periodic listing and the safety poll far off."""
+        monkeypatch.setattr(_follow, "DISCOVER_EVERY_S", 600)
+        monkeypatch.setattr(_follow, "SAFETY_POLL_S", 600)
+        (tmp_path / f"{APP}.log").write_bytes(line(record(0)))
+        newcomer = tmp_path / "worker.log"
+
+        def start_logging() -> None:
+            while follower._watch is None:  # asleep in its wait
+                threading.Event().wait(0.01)
+            newcomer.write_bytes(line(record(1)))
+
+        with LogFollower(tmp_path) as follower:
+            got = follow_until(follower, lambda got: 1 in got, start_logging)
+            assert follower.watch_mode == "inotify"
+        assert got == [1]
+
+    def test_appeared_says_whether_a_name_was_created_or_moved_in(self, tmp_path: Path) -> None:
+        """Writes to a file are no new name; a created file and one renamed into the directory
+        are, once each."""
+        (tmp_path / "a.log").write_bytes(b"x\n")
+        watch = DirectoryWatch(tmp_path)
+        try:
+            with (tmp_path / "a.log").open("ab") as out:
+                out.write(b"y\n")
+            assert watch.wait(DEADLINE_S)
+            assert not watch.appeared()
+            (tmp_path / "b.log").touch()
+            assert watch.wait(DEADLINE_S)
+            assert watch.appeared()
+            assert not watch.appeared()
+            (tmp_path.parent / "c.tmp").write_bytes(b"z\n")
+            (tmp_path.parent / "c.tmp").rename(tmp_path / "c.log")
+            assert watch.wait(DEADLINE_S)
+            assert watch.appeared()
+        finally:
+            watch.close()
