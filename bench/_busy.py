@@ -13,6 +13,7 @@ from __future__ import annotations
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from pathlib import Path
@@ -23,7 +24,7 @@ from _logsets import ROOT
 
 #: Source name of the probe writer: its files are removed from the set afterwards.
 BUSY_APP = "bench-busy"
-EXPORT = Path("/tmp/msc-bench-busy-export.jsonl")
+EXPORT = Path(tempfile.gettempdir()) / "msc-bench-busy-export.jsonl"
 WHERE_SOME = "duration_ms>45 and category=database"
 #: (label, command, arguments, seconds watched at least): each reads the whole set, or the newest
 #: 64 MiB of it. The histogram answers from a sample at once and indexes the set afterwards, in the
