@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from playwright.sync_api import Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).parent))
 from e2e_support import DevServer, Writer, record, shot, write_records
@@ -110,7 +111,15 @@ class TestSeedLogStore:
         )
         port = dev_server.origin.rsplit(":", 1)[1]
         # Kill the page's connections to the server (the stream with them), as a network drop.
-        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
+        # The kernel can refuse a socket caught changing state (EINVAL): drop again until the
+        # page has seen its stream go.
+        for _ in range(5):
+            subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
+            try:
+                page.wait_for_function("() => window.__compat.reconnects > 0", timeout=5_000)
+                break
+            except PlaywrightTimeout:
+                continue
         page.wait_for_function(  # the stream is back, and the bridge subscribed the tab again
             "() => window.__compat.reconnects > 0 && window.__compat.subscribed >= 2",
             timeout=15_000,

@@ -67,7 +67,8 @@ class TestInotify:
         follower = LogFollower(log_dir, APP, poll_interval=60)
 
         def rewrite() -> None:
-            active.write_bytes(active.read_bytes() + line(record(1)))
+            with active.open("ab") as out:  # an append: a rewrite could be seen truncated
+                out.write(line(record(1)))
             while not follower_saw[0]:
                 threading.Event().wait(0.01)
             shutil.rmtree(log_dir)
