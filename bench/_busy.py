@@ -10,12 +10,14 @@ the whole set runs.
 
 from __future__ import annotations
 
+import http.client
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,6 @@ from _logsets import ROOT
 #: Source name of the probe writer: its files are removed from the set afterwards.
 BUSY_APP = "bench-busy"
 EXPORT = Path(tempfile.gettempdir()) / "msc-bench-busy-export.jsonl"
-WHERE_SOME = "duration_ms>45 and category=database"
 #: (label, command, arguments, seconds watched at least): each reads the whole set, or the newest
 #: 64 MiB of it. The histogram answers from a sample at once and indexes the set afterwards, in the
 #: background: that is the work watched.
@@ -39,7 +40,11 @@ LONG_WORK: tuple[tuple[str, str, dict[str, Any], float], ...] = (
     (
         "`export_logs` jsonl, where `duration_ms>45 and category=database` (the whole set)",
         "export_logs",
-        {"format": "jsonl", "output_path": str(EXPORT), "where": WHERE_SOME},
+        {
+            "format": "jsonl",
+            "output_path": str(EXPORT),
+            "where": "duration_ms>45 and category=database",
+        },
         0,
     ),
     (
@@ -100,7 +105,7 @@ def _meanwhile(
     return answer[0], static, light
 
 
-def _read(stream: Any, arrivals: list[tuple[int, float]]) -> None:
+def _read(stream: http.client.HTTPResponse, arrivals: list[tuple[int, float]]) -> None:
     try:
         while True:
             arrivals += probe_latencies(stream)
@@ -108,13 +113,13 @@ def _read(stream: Any, arrivals: list[tuple[int, float]]) -> None:
         return
 
 
-def _get(connection: Any, path: str) -> None:
+def _get(connection: http.client.HTTPConnection, path: str) -> None:
     connection.request("GET", path)
     connection.getresponse().read()
     connection.close()
 
 
-def _timed(call: Any) -> float:
+def _timed(call: Callable[[], object]) -> float:
     start = time.perf_counter()
     call()
     return (time.perf_counter() - start) * 1000

@@ -1,14 +1,13 @@
 """`LogFollower`: new entries of every source as they are written, across rotation and clears.
 
-Each source with an active file (see `shared.reader.sources`) is followed on its own; the
-directory is listed again for sources that appear later when a name appears in it (inotify), and
-every `DISCOVER_EVERY_S` anyway, and one poll's
-entries of several sources are merged by time. `follow` sleeps on an inotify watch of the
-directory and polls as soon as anything there changes (`shared.reader.watch`: 0.05 ms from a
-write in another process), and every `SAFETY_POLL_S` anyway (`BUSY_POLL_S` while a text entry
-awaits its quiet end or a rotated-away file is drained); `wake` ends a wait at once, for a stop.
-Where inotify cannot see changes, it polls every ``poll_interval`` (10 ms). A poll that finds
-nothing new costs a few ``stat`` calls and a 4 KiB ``pread``. Per poll:
+Each source with an active file (see `shared.reader.sources`) is followed on its own; the directory
+is listed again for sources that appear later as soon as inotify reports a new name in it, and every
+`DISCOVER_EVERY_S` anyway; one poll's entries of several sources are merged by time. `follow` sleeps
+on an inotify watch of the directory and polls as soon as anything there changes
+(`shared.reader.watch`: 0.05 ms from a write in another process), and every `SAFETY_POLL_S` anyway
+(`BUSY_POLL_S` while a text entry awaits its quiet end or a rotated-away file is drained); `wake`
+ends a wait at once, for a stop. Where inotify cannot see changes, it polls every ``poll_interval``
+(10 ms). A poll that finds nothing new costs a few ``stat`` calls and a 4 KiB ``pread``. Per poll:
 
 1. The followed file is checked for truncation (smaller than our position, or a different first
    line): that is a clear; the batch says ``cleared``, what the batch held and the files rotated
