@@ -238,9 +238,18 @@ class LogSubscription:
             to = None if client is None else (client,)
             self._emitter.emit("log-subscribed", {"log_dir": str(self._log_dir)}, to=to)
 
-    def unsubscribe(self, client: str | None = None) -> None:
-        """End ``client``'s stream; the last client out stops the follower and waits for it."""
+    def unsubscribe(
+        self, client: str | None = None, *, unless: Callable[[], bool] | None = None
+    ) -> None:
+        """End ``client``'s stream; the last client out stops the follower and waits for it.
+
+        ``unless`` is asked under the lock that `subscribe` takes, so a subscription made while
+        it says no is never undone by this call (an event stream that ended, and the client's
+        new stream that subscribed again meanwhile).
+        """
         with self._lock:
+            if unless is not None and unless():
+                return
             self._clients = self._clients - {client}
             if not self._clients:
                 self._stop_follower()

@@ -26,6 +26,7 @@ import socket
 import sys
 import threading
 import time
+from functools import partial
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -386,9 +387,12 @@ class DevHandler(BaseHTTPRequestHandler):
             pass  # the page went away (or stopped reading); its queue goes with it
         finally:
             broadcaster.unsubscribe(queue)
-            # A tab closed or crashed without unsubscribing: its last stream took it along.
-            if self.client is not None and not broadcaster.connected(self.client):
-                self.server.app.subscription.unsubscribe(self.client)
+            # A tab closed or crashed without unsubscribing: its last stream takes it along.
+            # A tab whose new stream is open already keeps its subscription.
+            client = self.client
+            if client is not None:
+                connected = partial(broadcaster.connected, client)
+                self.server.app.subscription.unsubscribe(client, unless=connected)
 
     def _pump(self, queue: EventQueue) -> None:
         stopping = self.server.stopping

@@ -77,6 +77,32 @@ class TestPerClient:
             seen = wait_event(queue, lambda e: e["event"] == "log-entry")
             assert seen[-1]["payload"]["message"] == "for everyone"
 
+    def test_unsubscribe_unless_still_wanted_keeps_the_client(self, app: AppContext) -> None:
+        """A stream that ends while the tab has another open one: ``unless`` says keep it."""
+        dispatch(app, "subscribe_to_logs", {}, client="a")
+        app.subscription.unsubscribe("a", unless=lambda: True)
+        assert app.subscription.clients == {"a"}
+        app.subscription.unsubscribe("a", unless=lambda: False)
+        assert app.subscription.clients == frozenset()
+
+    def test_a_subscribe_made_while_unless_is_asked_is_not_undone(self, app: AppContext) -> None:
+        """The old stream's "no other stream of this tab?" and the unsubscribe are one step: a
+        tab that reconnects and subscribes again meanwhile stays subscribed."""
+        dispatch(app, "subscribe_to_logs", {}, client="a")
+        again = threading.Thread(
+            target=dispatch, args=(app, "subscribe_to_logs", {}), kwargs={"client": "a"}
+        )
+
+        def no_other_stream_yet() -> bool:
+            again.start()  # the tab's new stream opened, and it subscribes again now
+            again.join(0.2)  # long enough to finish, were it not waiting for this call
+            return False
+
+        app.subscription.unsubscribe("a", unless=no_other_stream_yet)
+        again.join()
+        assert app.subscription.clients == {"a"}
+        assert app.subscription.running
+
     def test_closing_the_app_unsubscribes_everyone(self, app: AppContext) -> None:
         """Shutdown stops the follower whoever is subscribed."""
         dispatch(app, "subscribe_to_logs", {}, client="a")

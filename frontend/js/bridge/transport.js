@@ -189,6 +189,26 @@ function swapStylesheets(paths) {
 }
 
 /**
+ * Subscribe this tab again after its event stream came back; a failed try is tried again after
+ * a backoff (the live log must not stop for one lost request) while ``still()`` holds, i.e.
+ * until the stream goes again (its next `hello` starts over) or the page unsubscribed.
+ * @param {string} token
+ * @param {string} client
+ * @param {() => boolean} still
+ * @param {number} [attempt]
+ */
+function resubscribe(token, client, still, attempt = 0) {
+  if (!subscribed || !still()) return;
+  invokeHttp(token, client, 'subscribe_to_logs', {}).then(() => {
+    if (attempt > 0) setConnection({ state: 'open', detail: '' });
+  }, (error) => {
+    console.error('re-subscribe failed; trying again:', error);
+    setConnection({ state: 'reconnecting', detail: `subscribing again to the live log: ${errorText(error)}` });
+    setTimeout(() => resubscribe(token, client, still, attempt + 1), BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+  });
+}
+
+/**
  * @param {string} token
  * @param {string} client
  */
@@ -211,13 +231,12 @@ function openEventStream(token, client) {
       if (batch.some((item) => item?.event === 'hello')) {
         attempt = 0;
         hellos += 1;
+        const current = hellos;
         setConnection({ state: 'open', detail: '' });
         if (hellos > 1) {
           // The server unsubscribed this tab when its stream ended: subscribe it again, as
           // code written for Tauri (the seed's logStore) never expects to lose a `listen`.
-          if (subscribed) {
-            invokeHttp(token, client, 'subscribe_to_logs', {}).catch((e) => console.error('re-subscribe failed:', e));
-          }
+          if (subscribed) resubscribe(token, client, () => current === hellos);
           batch = [...batch, { event: 'bridge-reconnected', payload: { count: hellos - 1 } }];
         }
       }
