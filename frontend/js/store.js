@@ -13,7 +13,7 @@
  */
 import { invoke } from './bridge/core.js';
 import { listen } from './bridge/event.js';
-import { getConnection, watchConnection } from './bridge/transport.js';
+import { getConnection, watchConnection, whenResubscribed } from './bridge/transport.js';
 import { compile, emptyFilter, serverArgs } from './filter.js';
 import { FilteredView, noChanges } from './filtered-view.js';
 import { filterOf, normalize, normalizeFilter, toError, warmHaystacks } from './store-util.js';
@@ -266,20 +266,14 @@ function maybeRefetch(delay) {
 }
 
 /**
- * After a reconnect: subscribe again and fill in what was written while events were not flowing.
+ * After a reconnect: once subscribed again, fill in what was written while events were not flowing.
  * The newest entry held before re-subscribing is the seam: everything after it is rebuilt in
  * file order from a fetch, then what streamed in meanwhile and is newer still follows.
  */
 async function resync() {
   if (pending.length) flushPending();
   const newest = state.entries.findLast((e) => e.id != null);
-  try {
-    await invoke('subscribe_to_logs');
-    state.streamError = null;
-  } catch (e) {
-    state.streamError = toError(e);
-    console.error('re-subscribe failed:', e);
-  }
+  await whenResubscribed();  // the bridge's, retried until it works: the fetch then leaves no hole
   if (!state.loaded || !newest) { await logStore.fetchLogs(); return; }
   const gen = fetchGen;
   try {

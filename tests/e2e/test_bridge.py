@@ -18,6 +18,7 @@ from playwright.sync_api import Page, expect
 
 sys.path.insert(0, str(Path(__file__).parent))
 from e2e_support import (
+    DEADLINE_S,
     FRONTEND,
     STATIC_ORIGIN,
     DevServer,
@@ -191,6 +192,30 @@ class TestHttpTransport:
             "in the gap 1",
             "in the gap 2",
         ]
+
+    def test_a_network_drop_leaves_the_viewer_live_and_whole(
+        self, page: Page, dev_server: DevServer
+    ) -> None:
+        """The page's connections are killed and the bridge's first subscribe after the
+        reconnect is lost too (twice): the bridge tries again, the store fills the gap once it went
+        through, and the viewer says Live (not Offline) with the entries that follow."""
+        # Two subscribes are lost: before, the bridge and the store each tried once.
+        write_records(dev_server.log_dir, [record("before the drop")])
+        open_viewer(page, dev_server)
+        live = page.locator("msc-toolbar .live")
+        expect(live).to_have_text("Live")
+        page.route("**/invoke/subscribe_to_logs", lambda route: route.abort(), times=2)
+        port = dev_server.origin.rsplit(":", 1)[1]
+        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
+        write_records(dev_server.log_dir, [record("in the gap")])
+        # Back after the reconnect (1 s) and the backoff of two lost tries (1 s, 2 s).
+        gap = page.locator(".row .c-message", has_text="in the gap")
+        expect(gap).to_be_visible(timeout=DEADLINE_S * 1000)
+        expect(live).to_have_text("Live", timeout=DEADLINE_S * 1000)
+        write_records(dev_server.log_dir, [record("after the drop")])
+        expect(page.locator(".row .c-message", has_text="after the drop")).to_be_visible()
+        messages = [e["message"] for e in shown(page)]
+        assert messages[-3:] == ["before the drop", "in the gap", "after the drop"]
 
     def test_dev_reload_event_reloads_the_page(self, page: Page, tmp_path: Path) -> None:
         """A changed frontend file makes the dev server send `dev-reload`; the page reloads."""

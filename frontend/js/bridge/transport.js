@@ -11,8 +11,9 @@
  *   header `X-MSC-Token`; the token comes from `?token=` in the page URL and is kept in
  *   sessionStorage (the URL is then cleaned). Events: `EventSource('/events?token=…&client=…')`,
  *   each message an array batch. `hello` arrives on every (re)connect; from the second one on the
- *   bridge also emits `bridge-reconnected` so the store can re-sync. `dev-reload` reloads, or
- *   for a stylesheet (`{path: 'css/app.css'}`) swaps just that <link>.
+ *   bridge subscribes the tab again if it was (retrying until it works) and emits
+ *   `bridge-reconnected` so the store can re-sync (after `whenResubscribed()`). `dev-reload`
+ *   reloads, or for a stylesheet (`{path: 'css/app.css'}`) swaps just that <link>.
  *   The page is one client of the server: a random id made per page load goes with the event
  *   stream (`?client=`) and with every command (`X-MSC-Client`), so `subscribe_to_logs` and
  *   `unsubscribe_from_logs` concern this tab alone (not sessionStorage: a duplicated tab copies
@@ -39,6 +40,8 @@ const BACKOFF_MS = [1000, 2000, 5000, 10000];
 let sink = () => {};
 /** Whether this tab is subscribed to the log (dev server): a reconnect subscribes it again. */
 let subscribed = false;
+/** Settles once the latest reconnect's subscribe went through (see `whenResubscribed`). */
+let resubscribed = Promise.resolve();
 /** @type {Set<(c: Connection) => void>} */
 const watchers = new Set();
 /** @type {Connection} */
@@ -60,6 +63,14 @@ export function deliver(batch) {
   sink(/** @type {BatchItem[]} */ (batch));
   return true;
 }
+
+/**
+ * Resolves once the tab is subscribed again after its latest reconnect (`bridge-reconnected`),
+ * so that a fetch made then meets the live stream without a hole. It never resolves when that
+ * stream went away again first: the next `bridge-reconnected` brings a new one.
+ * @returns {Promise<void>}
+ */
+export function whenResubscribed() { return resubscribed; }
 
 /** The current connection and a way to watch it. */
 export function getConnection() { return connection; }
@@ -189,22 +200,27 @@ function swapStylesheets(paths) {
 }
 
 /**
- * Subscribe this tab again after its event stream came back; a failed try is tried again after
- * a backoff (the live log must not stop for one lost request) while ``still()`` holds, i.e.
- * until the stream goes again (its next `hello` starts over) or the page unsubscribed.
+ * Subscribe this tab again after its event stream came back, then call ``done`` (at once when the
+ * page is not subscribed). A failed try is tried again after a backoff (the live log must not
+ * stop for one lost request) while ``still()`` holds: until the stream goes again, and its next
+ * `hello` starts over.
  * @param {string} token
  * @param {string} client
  * @param {() => boolean} still
+ * @param {() => void} done
  * @param {number} [attempt]
  */
-function resubscribe(token, client, still, attempt = 0) {
-  if (!subscribed || !still()) return;
+function resubscribe(token, client, still, done, attempt = 0) {
+  if (!still()) return;
+  if (!subscribed) { done(); return; }
   invokeHttp(token, client, 'subscribe_to_logs', {}).then(() => {
     if (attempt > 0) setConnection({ state: 'open', detail: '' });
+    done();
   }, (error) => {
     console.error('re-subscribe failed; trying again:', error);
     setConnection({ state: 'reconnecting', detail: `subscribing again to the live log: ${errorText(error)}` });
-    setTimeout(() => resubscribe(token, client, still, attempt + 1), BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
+    const retry = () => resubscribe(token, client, still, done, attempt + 1);
+    setTimeout(retry, BACKOFF_MS[Math.min(attempt, BACKOFF_MS.length - 1)]);
   });
 }
 
@@ -236,7 +252,7 @@ function openEventStream(token, client) {
         if (hellos > 1) {
           // The server unsubscribed this tab when its stream ended: subscribe it again, as
           // code written for Tauri (the seed's logStore) never expects to lose a `listen`.
-          if (subscribed) resubscribe(token, client, () => current === hellos);
+          resubscribed = new Promise((resolve) => resubscribe(token, client, () => current === hellos, resolve));
           batch = [...batch, { event: 'bridge-reconnected', payload: { count: hellos - 1 } }];
         }
       }
