@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -97,6 +97,30 @@ class TestSeedLogStore:
         page.evaluate("(p) => window.__compat.logStore.exportLogs(p)", str(target))
         lines = [json.loads(line) for line in target.read_text().splitlines()]
         assert {"w", "i", "w2"} <= {line["message"] for line in lines}
+
+    def test_subscribing_before_the_event_stream_opened_misses_nothing(
+        self, page: Page, dev_server: DevServer, writer: Writer
+    ) -> None:
+        """Events go to a tab's open streams: the bridge holds `subscribe_to_logs` until its
+        stream said hello, so `log-subscribed` and what follows reach the seed's store even when
+        the stream opens late (here: held back until the page is waiting to subscribe)."""
+        write_records(dev_server.log_dir, [record("first")])
+        held: list[Route] = []
+        # (a lambda: Playwright cannot wrap a bound builtin like held.append)
+        page.route("**/events?*", lambda route: held.append(route))  # noqa: PLW0108
+        page.goto(dev_server.page_url("/compat.html"))
+        fetched = "() => window.__compat?.get(window.__compat.logStore).entries.length"
+        page.wait_for_function(fetched)  # then the store subscribes: it must wait for the stream
+        page.wait_for_timeout(300)
+        assert len(held) == 1
+        held[0].continue_()
+        page.wait_for_function("() => window.__compat.ready")
+        writer.log("after subscribing")
+        page.wait_for_function(
+            "() => window.__compat.get(window.__compat.logStore).entries"
+            ".some((e) => e.message === 'after subscribing')"
+        )
+        assert page.evaluate("() => window.__compat.subscribed") == 1
 
     def test_streaming_survives_a_reconnect_of_the_event_stream(
         self, page: Page, dev_server: DevServer, writer: Writer

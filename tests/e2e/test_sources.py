@@ -106,14 +106,19 @@ READ_ROWS = """() => [...document.querySelectorAll('msc-log-list .row:not([hidde
 # The filtered view's entries (what the list would show), with where they come from.
 SHOWN = """() => document.querySelector('msc-log-list').entries
   .map((e) => ({ id: e.id, origin: e.origin ?? null, raw: e.raw === true, message: e.message }))"""
+# The list takes the store's state at the next frame: the helpers flush it first, so that the list
+# shows what the store holds now (a test waits for the store, then reads the list).
+FLUSH = "() => window.__msc.logStore.flush()"
 
 
 def rows(page: Page) -> list[dict[str, Any]]:
+    page.evaluate(FLUSH)
     result: list[dict[str, Any]] = page.evaluate(READ_ROWS)
     return result
 
 
 def shown(page: Page) -> list[dict[str, Any]]:
+    page.evaluate(FLUSH)
     result: list[dict[str, Any]] = page.evaluate(SHOWN)
     return result
 

@@ -42,6 +42,11 @@ let sink = () => {};
 let subscribed = false;
 /** Settles once the latest reconnect's subscribe went through (see `whenResubscribed`). */
 let resubscribed = Promise.resolve();
+/** @type {(value?: unknown) => void} */
+let streamOpened = () => {};
+/** Settles at the event stream's first `hello`: from then on the server has a stream to send
+ * this tab's events to (see `invokeHttp`). */
+const streamOpen = new Promise((resolve) => { streamOpened = resolve; });
 /** @type {Set<(c: Connection) => void>} */
 const watchers = new Set();
 /** @type {Connection} */
@@ -158,6 +163,10 @@ async function invokePywebview(cmd, args) {
  */
 async function invokeHttp(token, client, cmd, args) {
   let response;
+  // The server sends a tab's events to its open streams only: a subscribe answered before the
+  // first one opened would lose `log-subscribed` and the entries after it (Tauri's `listen`
+  // misses nothing once `subscribe_to_logs` returned).
+  if (cmd === 'subscribe_to_logs') await streamOpen;
   try {
     response = await fetch(`/invoke/${encodeURIComponent(cmd)}`, {
       method: 'POST',
@@ -248,6 +257,7 @@ function openEventStream(token, client) {
         attempt = 0;
         hellos += 1;
         const current = hellos;
+        streamOpened();
         setConnection({ state: 'open', detail: '' });
         if (hellos > 1) {
           // The server unsubscribed this tab when its stream ended: subscribe it again, as
