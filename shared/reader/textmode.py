@@ -51,9 +51,12 @@ def is_text(item: OpenFile) -> bool:
 def sniff_text(head: bytes) -> bool:
     """Whether a file beginning with ``head`` is read as plain text.
 
-    Text needs a sign of a text log: a line with a recognised prefix or one that continues an
-    entry (a stack frame). Otherwise lines are read one by one (with the byte prefilters), as
-    for a file of our writer's (a line in our layout) or one that is at least half JSON objects.
+    Text needs a sign of a text log: a line with a recognised prefix or one that only continues
+    an entry (a stack frame: ``Traceback …``, ``at …``, ``Caused by: …``). Mere indentation is
+    no sign: a stray indented or binary line ahead of JSON records (the follower decides on the
+    first lines written) would turn a JSON log into text. Otherwise lines are read one by one
+    (with the byte prefilters), as for a file of our writer's (a line in our layout) or one that
+    is at least half JSON objects.
     """
     lines = [line for line in head.split(b"\n")[:-1] if line.strip()]
     objects = sum(line.lstrip().startswith(b"{") for line in lines)
@@ -63,9 +66,9 @@ def sniff_text(head: bytes) -> bool:
 
 def _texty(raw: bytes) -> bool:
     text = _decode(raw)
-    return bool(text.strip()) and (
-        parse_text_line(text) is not None or is_continuation(text, "previous")
-    )
+    if not text.strip() or text[0] in " \t":
+        return False
+    return parse_text_line(text) is not None or is_continuation(text, "previous")
 
 
 def text_forward(item: OpenFile, stats: ScanStats) -> Iterator[Group]:

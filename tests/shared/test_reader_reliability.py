@@ -491,9 +491,26 @@ TEXT_LAST_ENTRY = Scenario(
 )
 
 
+#: A stray indented line first, seen alone by the follower (split=3): no sign of a text log, so
+#: the file stays JSON lines, and the same line after a record is no part of that record.
+STRAY_INDENTED_HEAD = Scenario(
+    before=[],
+    after=[
+        Piece(b" \x00\n", malformed=1),
+        *(_own(seq) for seq in (1, 2, 3)),
+        Piece(b" \x00\n", malformed=1),
+        _own(4),
+    ],
+    tail=b"",
+    split=3,
+    export_format="jsonl",
+)
+
+
 class TestGarbageInTheLog:
     @given(sc=scenarios())
     @example(sc=TEXT_LAST_ENTRY)
+    @example(sc=STRAY_INDENTED_HEAD)
     @settings(
         max_examples=2000,  # fixed: this is the reliability bar, whatever the environment
         deadline=None,
