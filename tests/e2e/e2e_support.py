@@ -200,6 +200,14 @@ class DevServer:
         query = "&".join([f"token={self.token}", *(f"{k}={v}" for k, v in params.items())])
         return f"{self.origin}{path}?{query}"
 
+    def drop_connections(self) -> None:
+        """Kill every client connection to this server (event streams too), as a network drop.
+
+        ``ss`` also prints "RTNETLINK answers: Invalid argument" for a dump it does not need.
+        """
+        port = self.origin.rsplit(":", 1)[1]
+        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
+
 
 def start_dev_server(log_dir: Path) -> DevServer:
     """Start the dev server on a free port and wait for its URL."""

@@ -4,7 +4,6 @@ the dev server through the import map of frontend/compat.html."""
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 from pathlib import Path
 
@@ -139,10 +138,7 @@ class TestSeedLogStore:
         )
         # The next subscribe (the bridge's, after the reconnect) is lost on the way.
         page.route("**/invoke/subscribe_to_logs", lambda route: route.abort(), times=1)
-        port = dev_server.origin.rsplit(":", 1)[1]
-        # Kill the page's connections to the server (the stream with them), as a network drop.
-        # (ss also prints "RTNETLINK answers: Invalid argument" for a dump it does not need.)
-        subprocess.run(["ss", "-K", "dst", "127.0.0.1", "dport", "=", port], check=True)
+        dev_server.drop_connections()
         try:  # the stream is back, and the bridge subscribed the tab again at its second try
             page.wait_for_function(
                 "() => window.__compat.reconnects > 0 && window.__compat.subscribed >= 2",
